@@ -1,0 +1,1 @@
+"""HTTP service and maps for service-circles."""

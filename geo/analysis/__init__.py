@@ -1,0 +1,1 @@
+"""Analyses: walking network, service circles, coverage, underserved grids, siting, nearest."""

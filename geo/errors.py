@@ -1,0 +1,65 @@
+"""Errors raised by the library.
+
+Every error derives from :class:`GeoError` and from the builtin that fits it, so callers
+can catch either ``GeoError`` or, say, ``ValueError``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "GeoError",
+    "CoordinateSystemError",
+    "LayerError",
+    "LayerReadError",
+    "LayerValidationError",
+    "NetworkError",
+    "NetworkUnavailableError",
+    "AnalysisError",
+    "ScenarioError",
+]
+
+
+class GeoError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class CoordinateSystemError(GeoError, ValueError):
+    """A coordinate system name is not supported, or contradicts the file's own CRS."""
+
+
+class LayerError(GeoError, ValueError):
+    """A layer cannot be loaded."""
+
+
+class LayerReadError(LayerError):
+    """A file cannot be read at all: missing, empty, unknown format or undecodable."""
+
+
+class LayerValidationError(LayerError):
+    """A file was read but its content breaks the layer's schema.
+
+    Attributes
+    ----------
+    report
+        The validation report listing every problem found, errors and warnings.
+    """
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class NetworkError(GeoError, RuntimeError):
+    """A walking network cannot be built or read."""
+
+
+class NetworkUnavailableError(NetworkError):
+    """No network source worked (no cache, no OSM file, no download)."""
+
+
+class AnalysisError(GeoError, ValueError):
+    """An analysis got arguments it cannot work with."""
+
+
+class ScenarioError(GeoError, LookupError):
+    """A named scenario, layer or facility does not exist."""

@@ -1,0 +1,1 @@
+"""Reading and validating layers: boundary, grids, stations, rest points, candidates."""
