@@ -38,3 +38,7 @@ data_folder: Path = Path(__file__).resolve().parent.parent / "data"
 
 #: Show progress bars on long work.
 progress: bool = True
+
+#: Persons per household used to estimate a grid's residents when only households are
+#: known: 2.44, Jingkou's figure in the 2020 (7th) census.
+persons_per_household: float = 2.44
