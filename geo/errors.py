@@ -12,6 +12,7 @@ __all__ = [
     "LayerError",
     "LayerReadError",
     "LayerValidationError",
+    "LayerWarning",
     "NetworkError",
     "NetworkUnavailableError",
     "AnalysisError",
@@ -47,6 +48,10 @@ class LayerValidationError(LayerError):
     def __init__(self, message: str, report: object) -> None:
         super().__init__(message)
         self.report = report
+
+
+class LayerWarning(UserWarning):
+    """A layer loaded, but something in its file was worked around (see the message)."""
 
 
 class NetworkError(GeoError, RuntimeError):
