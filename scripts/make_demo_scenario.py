@@ -168,8 +168,7 @@ SHOP_NAMES = ("便民超市", "生活超市", "惠民超市", "平价超市", "�
 ESTATE_NAMES = ("花园", "新村", "家园", "小区", "公寓")
 GATES = ("东门", "南门", "西门", "北门")
 
-#: Columns written per layer: the schemas of geo.layers. Candidates have no ``demo``
-#: column in that schema; their file says it is demo data in its header.
+#: Columns written per layer: the schemas of geo.layers.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "boundary": ("name", "adcode", "geometry"),
     "grids": (
@@ -184,7 +183,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "stations": ("facility_id", "name", "kind", "address", "hours", "services", "demo", "geometry"),
     "rest_points": ("facility_id", "name", "address", "hours", "amenities", "demo", "geometry"),
-    "candidates": ("candidate_id", "name", "kind", "geometry"),
+    "candidates": ("candidate_id", "name", "kind", "demo", "geometry"),
 }
 
 LAYER_TITLES = {
@@ -477,6 +476,7 @@ def _make_candidates(grids: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.G
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS)
     frame = frame.sort_values("grid_id", kind="stable").reset_index(drop=True)
     frame.insert(0, "candidate_id", [f"JK-X{n:03d}" for n in range(1, len(frame) + 1)])
+    frame["demo"] = True
     return frame
 
 

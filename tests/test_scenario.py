@@ -230,7 +230,7 @@ def test_demo_totals_are_exact(jingkou: Scenario) -> None:
 
 
 def test_every_feature_is_flagged_demo(jingkou: Scenario) -> None:
-    for frame in (jingkou.grids, jingkou.stations, jingkou.rest_points):
+    for frame in (jingkou.grids, jingkou.stations, jingkou.rest_points, jingkou.candidates):
         assert frame["demo"].dtype == bool
         assert frame["demo"].all()
 
@@ -248,7 +248,7 @@ def test_schemas_match_the_contract(jingkou: Scenario) -> None:
         "grids": ["grid_id", "name", "community", "street", "households", "population", "demo"],
         "stations": ["facility_id", "name", "kind", "address", "hours", "services", "demo"],
         "rest_points": ["facility_id", "name", "address", "hours", "amenities", "demo"],
-        "candidates": ["candidate_id", "name", "kind"],
+        "candidates": ["candidate_id", "name", "kind", "demo"],
     }
     for layer, columns in expected.items():
         frame = getattr(jingkou, layer)

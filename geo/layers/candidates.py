@@ -8,8 +8,8 @@ from typing import Any
 import geopandas as gpd
 
 from geo.coords import CoordinateSystem
-from geo.layers._attributes import identifiers, optional_texts, texts
-from geo.layers._columns import ID, KIND, NAME, Columns
+from geo.layers._attributes import flags, identifiers, optional_texts, texts
+from geo.layers._columns import DEMO, ID, KIND, NAME, Columns
 from geo.layers._load import LayerSpec, load_layer
 from geo.layers._validate import ValidationReport
 from geo.layers.boundary import BoundaryLike, boundary_geometry
@@ -23,16 +23,17 @@ def _attributes(columns: Columns, report: ValidationReport) -> dict[str, list[An
         "candidate_id": ids,
         "name": [name or id_ for name, id_ in zip(texts(columns, "name"), ids, strict=True)],
         "kind": optional_texts(columns, "kind"),
+        "demo": flags(columns, "demo", report),
     }
 
 
 CANDIDATES = LayerSpec(
     name="candidates",
     geometry="point",
-    columns={"candidate_id": ("candidate_id", "candidate_", *ID), "name": NAME, "kind": KIND},
+    columns={"candidate_id": ("candidate_id", "candidate_", *ID), "name": NAME, "kind": KIND, "demo": DEMO},
     required=(),
     read_attributes=_attributes,
-    dtypes={"candidate_id": "str", "name": "str", "kind": "str"},
+    dtypes={"candidate_id": "str", "name": "str", "kind": "str", "demo": "bool"},
 )
 
 
@@ -70,6 +71,7 @@ def candidates_from_file(
           ``candidates-<row>`` where missing (warning).
         - ``name`` (str): from ``name``/``名称``; the id when absent.
         - ``kind`` (str or NA): free text such as "community room", from ``kind``/``类型``.
+        - ``demo`` (bool): True for illustrative data; False when absent.
         - ``geometry``: Point.
 
     Raises

@@ -215,7 +215,7 @@ def test_candidates_without_names_take_their_ids(files):
     layer = candidates_from_file(files.csv("candidates.csv", rows))
     assert layer.loc[0, "name"] == "C1"
     assert layer.loc[0, "kind"] == "社区用房"
-    assert list(layer.columns) == ["candidate_id", "name", "kind", "geometry"]
+    assert list(layer.columns) == ["candidate_id", "name", "kind", "demo", "geometry"]
 
 
 def test_boundary_from_geojson(files):
