@@ -4,12 +4,17 @@
 source "$(dirname "$0")/_venv.sh"
 install_project "[test]"
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests need: Chromium for the map pages, a CJK font for Chinese text
+# in the PNG maps and the browser screenshots.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
+if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""
     if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
-    echo "installing Debian's chromium for the browser tests" >&2
+    echo "installing Debian packages for the tests: ${missing[*]}" >&2
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 cd "$ROOT"
