@@ -12,6 +12,12 @@ __all__ = ["main"]
 #: command name -> module under ``cli`` that defines a click command called ``command``.
 COMMANDS: dict[str, str] = {
     "validate": "cli.validate",
+    "sites": "cli.sites",
+    "report": "cli.report",
+    "network": "cli.network",
+    "serve": "cli.serve",
+    "analyze": "cli.analyze",
+    "nearest": "cli.nearest",
 }
 
 

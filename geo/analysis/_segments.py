@@ -1,0 +1,165 @@
+"""Street pieces reached within a distance, cut at the exact cut-off point, as polygons."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from geo.analysis._graph import GraphArrays
+from geo.analysis._strokes import Strokes
+
+__all__ = ["EdgePieces"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+GeomArray = npt.NDArray[np.object_]
+
+
+class EdgePieces:
+    """Cuts pieces out of street geometries, many at once.
+
+    Parameters
+    ----------
+    arrays
+        The network whose streets are cut.
+    """
+
+    def __init__(self, arrays: GraphArrays) -> None:
+        self._arrays = arrays
+        coords, owner = shapely.get_coordinates(arrays.edge_geometry, return_index=True)
+        n_edges = arrays.n_edges
+        counts = np.bincount(owner, minlength=n_edges)
+        self._start = np.cumsum(counts) - counts
+        self._last = self._start + counts - 1
+        step = np.zeros(coords.shape[0])
+        if coords.shape[0] > 1:
+            step[1:] = np.hypot(*(coords[1:] - coords[:-1]).T)
+            step[self._start[counts > 0]] = 0.0
+        cum = np.cumsum(step)
+        local = cum - cum[self._start[owner]]
+        self._geometry_length = shapely.length(arrays.edge_geometry)
+        spacing = self._geometry_length + 1.0
+        self._offset = np.cumsum(spacing) - spacing
+        self._coords = coords
+        self._position = local + self._offset[owner]
+        ends = np.concatenate([arrays.edge_u, arrays.edge_v])
+        by_node = np.argsort(ends, kind="stable")
+        self._incident = np.concatenate([np.arange(n_edges), np.arange(n_edges)])[by_node]
+        self._incident_start = np.searchsorted(ends[by_node], np.arange(arrays.n_nodes + 1))
+
+    @cached_property
+    def strokes(self) -> Strokes:
+        """The streets chained into strokes (built on first use)."""
+        return Strokes(self._arrays, self._coords, self._start, self._last)
+
+    def lines(self, whole: IntArray, pieces: GeomArray) -> GeomArray:
+        """Whole streets joined along their strokes, followed by ``pieces``."""
+        return np.concatenate([self.strokes.runs(whole), pieces])
+
+    def pieces(self, edge: IntArray, start: FloatArray, stop: FloatArray) -> GeomArray:
+        """The parts of streets between two fractions of their length.
+
+        Parameters
+        ----------
+        edge
+            Street indices.
+        start, stop
+            Fractions in [0, 1] of each street's length, from its ``u`` end,
+            ``start <= stop``.
+
+        Returns
+        -------
+        numpy.ndarray
+            LineStrings in metres (a zero-length piece has two equal points).
+        """
+        if edge.size == 0:
+            return np.empty(0, dtype=object)
+        length = self._geometry_length[edge]
+        g0 = self._offset[edge] + np.clip(start, 0.0, 1.0) * length
+        g1 = self._offset[edge] + np.clip(stop, 0.0, 1.0) * length
+        first, last = self._start[edge] + 1, self._last[edge]
+        i0 = np.clip(np.searchsorted(self._position, g0, side="right"), first, last)
+        i1 = np.clip(np.searchsorted(self._position, g1, side="left"), first, last)
+        head = self._interpolate(i0, g0)
+        tail = self._interpolate(i1, g1)
+        n_points = np.maximum(i1 - i0, 0) + 2
+        piece = np.repeat(np.arange(edge.shape[0]), n_points)
+        pos = np.arange(piece.shape[0]) - np.repeat(np.cumsum(n_points) - n_points, n_points)
+        out = np.empty((piece.shape[0], 2))
+        is_head = pos == 0
+        is_tail = pos == n_points[piece] - 1
+        inner = ~(is_head | is_tail)
+        out[is_head] = head
+        out[is_tail] = tail
+        out[inner] = self._coords[i0[piece[inner]] + pos[inner] - 1]
+        lines: GeomArray = np.asarray(shapely.linestrings(out, indices=piece), dtype=object)
+        return lines
+
+    def _interpolate(self, i: IntArray, g: FloatArray) -> FloatArray:
+        p0, p1 = self._position[i - 1], self._position[i]
+        span = p1 - p0
+        t = np.clip(np.divide(g - p0, span, out=np.zeros_like(g), where=span > 0), 0.0, 1.0)
+        result: FloatArray = self._coords[i - 1] + t[:, None] * (
+            self._coords[i] - self._coords[i - 1]
+        )
+        return result
+
+    def reached(
+        self,
+        node_metres: FloatArray,
+        limit: float,
+        *,
+        source_edge: int,
+        source_along: float,
+        source_access: float,
+    ) -> tuple[IntArray, GeomArray]:
+        """Streets and street pieces within ``limit`` walking metres of one source.
+
+        Parameters
+        ----------
+        node_metres
+            Walking metres from the source to every node (``inf`` beyond reach).
+        limit
+            The reach, metres.
+        source_edge, source_along, source_access
+            Where the source sits: its street, metres along it from ``u``, and its
+            straight-line access distance.
+
+        Returns
+        -------
+        whole, pieces
+            Indices of the streets reached end to end, and LineStrings (metres) of the
+            partly reached ones, cut at the exact cut-off point.
+        """
+        a = self._arrays
+        candidate = self._incident_edges(np.flatnonzero(node_metres <= limit))
+        length = a.edge_length[candidate]
+        from_u = limit - node_metres[a.edge_u[candidate]]
+        from_v = limit - node_metres[a.edge_v[candidate]]
+        whole = (from_u >= length) | (from_v >= length)
+        whole |= (from_u >= 0) & (from_v >= 0) & (from_u + from_v >= length)
+        part_u = np.flatnonzero((from_u >= 0) & ~whole)
+        part_v = np.flatnonzero((from_v >= 0) & ~whole)
+        safe = np.where(length > 0, length, 1.0)
+        edges = [candidate[part_u], candidate[part_v]]
+        starts = [np.zeros(part_u.size), 1.0 - from_v[part_v] / safe[part_v]]
+        stops = [from_u[part_u] / safe[part_u], np.ones(part_v.size)]
+        whole_edges = candidate[whole]
+        spare = limit - source_access
+        if spare >= 0 and source_edge not in set(whole_edges.tolist()):
+            edges.append(np.array([source_edge]))
+            own = float(a.edge_length[source_edge]) or 1.0
+            starts.append(np.array([(source_along - spare) / own]))
+            stops.append(np.array([(source_along + spare) / own]))
+        pieces = self.pieces(np.concatenate(edges), np.concatenate(starts), np.concatenate(stops))
+        return whole_edges, pieces
+
+    def _incident_edges(self, nodes: IntArray) -> IntArray:
+        """The streets touching any of ``nodes``, each once, sorted."""
+        first = self._incident_start[nodes]
+        counts = self._incident_start[nodes + 1] - first
+        offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return np.unique(self._incident[np.repeat(first, counts) + offset])

@@ -1,0 +1,561 @@
+"""The walking network: where it comes from, and its form for fast shortest walks.
+
+Sources are tried in this order by :func:`walk_network`:
+
+1. a GraphML file given by the caller;
+2. the cached GraphML for the boundary (key: boundary geometry + network type ``walk``
+   + source), written by an earlier build;
+3. a user's OpenStreetMap file: ``.osm`` XML (read with osmnx) or ``.osm.pbf`` (read with
+   pyrosm), clipped to the boundary plus a margin;
+4. an osmnx download of the ``walk`` network for the boundary plus a margin, when online;
+5. otherwise **approximate mode**: no streets, walking distance = straight-line distance
+   x ``settings.detour_factor`` (1.3 by default; street networks measure 1.2-1.4 times
+   the crow-fly distance). Every result computed in this mode is flagged approximate.
+
+The margin (:data:`BOUNDARY_MARGIN_M`) keeps the streets just across the district
+border, which residents near the border walk along.
+
+The graph is projected to a local metric CRS (``settings.analysis_crs``, or the UTM zone
+of the boundary's centre: EPSG:32650 for Zhenjiang); edge lengths are metres. Walkers go
+both ways along every street, so the graph is treated as undirected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import socket
+import warnings
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import osmnx as ox
+import pyproj
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from geo import settings
+from geo.analysis._graph import GraphArrays, graph_arrays
+from geo.analysis._segments import EdgePieces
+from geo.analysis._snap import Snaps, snap_points
+from geo.errors import AnalysisError, NetworkError
+
+__all__ = [
+    "BOUNDARY_MARGIN_M",
+    "NetworkSource",
+    "WalkNetwork",
+    "approximate_network",
+    "network_from_graph",
+    "network_from_graphml",
+    "network_from_osm_file",
+    "utm_crs",
+    "walk_network",
+]
+
+logger = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+NetworkSource = Literal["graphml", "osm_file", "download", "approximate"]
+
+#: Metres of streets kept around the boundary when clipping or downloading.
+BOUNDARY_MARGIN_M = 1000.0
+
+_NETWORK_TYPE = "walk"
+_KEPT_EDGE_ATTRIBUTES = ("length", "geometry", "highway", "name", "osmid")
+
+
+def utm_crs(lon: float, lat: float) -> pyproj.CRS:
+    """The WGS-84 UTM zone CRS of a point (EPSG:32650 for Zhenjiang).
+
+    Parameters
+    ----------
+    lon, lat
+        Degrees, EPSG:4326.
+    """
+    zone = int(np.floor((lon + 180.0) / 6.0)) % 60 + 1
+    return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def _analysis_crs(lon: float, lat: float) -> pyproj.CRS:
+    if settings.analysis_crs is not None:
+        return pyproj.CRS.from_user_input(settings.analysis_crs)
+    return utm_crs(lon, lat)
+
+
+class WalkNetwork:
+    """A walking network, built once and shared by every analysis.
+
+    Build one with :func:`walk_network`, :func:`network_from_osm_file`,
+    :func:`network_from_graph` or :func:`approximate_network`.
+
+    Attributes
+    ----------
+    approximate
+        True in approximate mode (no streets; straight line x detour factor).
+    source
+        Where the streets came from {"graphml", "osm_file", "download", "approximate"}.
+    crs
+        The metric CRS of all internal geometry.
+    arrays
+        The street graph as arrays (nodes, CSR matrix, edges); ``None`` if approximate.
+    """
+
+    def __init__(
+        self,
+        *,
+        source: NetworkSource,
+        crs: pyproj.CRS,
+        graph: nx.MultiDiGraph | None = None,
+        arrays: GraphArrays | None = None,
+    ) -> None:
+        self.source: NetworkSource = source
+        self.crs = crs
+        self.approximate = arrays is None
+        self.arrays = arrays
+        self._raw_graph = graph
+        self._to_metric = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        self._to_wgs84 = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+    def __repr__(self) -> str:
+        stats = self.stats()
+        return (
+            f"WalkNetwork(source={self.source!r}, crs={self.crs.to_string()!r}, "
+            f"nodes={int(stats['nodes'])}, edges={int(stats['edges'])}, km={stats['km']:.1f})"
+        )
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph | None:
+        """The graph in :attr:`crs`, edge ``length`` in metres (``None`` if approximate).
+
+        Projected on first access: a copy of the source graph with node ``x``, ``y`` and
+        edge ``geometry`` in metres; its edges and other attributes are unchanged.
+        """
+        raw = self._raw_graph
+        arrays = self.arrays
+        if raw is None or arrays is None:
+            return None
+        if pyproj.CRS.from_user_input(raw.graph.get("crs", "EPSG:4326")) == self.crs:
+            return raw
+        projected: nx.MultiDiGraph = raw.copy()
+        for (_, data), x, y in zip(
+            projected.nodes(data=True), arrays.node_x, arrays.node_y, strict=True
+        ):
+            data["x"], data["y"] = float(x), float(y)
+            data.pop("geometry", None)
+        with_geometry = [
+            data for _, _, data in projected.edges(data=True) if data.get("geometry") is not None
+        ]
+        to_metric = _coordinates(self._to_metric_from(raw))
+        lines = np.empty(len(with_geometry), dtype=object)
+        lines[:] = [data["geometry"] for data in with_geometry]
+        for data, line in zip(with_geometry, shapely.transform(lines, to_metric), strict=True):
+            data["geometry"] = line
+        projected.graph["crs"] = self.crs
+        return projected
+
+    def _to_metric_from(self, graph: nx.MultiDiGraph) -> pyproj.Transformer:
+        source = pyproj.CRS.from_user_input(graph.graph.get("crs", "EPSG:4326"))
+        return pyproj.Transformer.from_crs(source, self.crs, always_xy=True)
+
+    @cached_property
+    def pieces(self) -> EdgePieces:
+        """Cutter of street pieces (for service-area polygons)."""
+        return EdgePieces(self.require_arrays())
+
+    def require_arrays(self) -> GraphArrays:
+        """The street arrays; raises :class:`~geo.errors.AnalysisError` if approximate."""
+        if self.arrays is None:
+            msg = (
+                "this walking network is approximate (no streets); build one from an OSM "
+                "file or GraphML to use street routing"
+            )
+            raise AnalysisError(msg)
+        return self.arrays
+
+    def stats(self) -> dict[str, float]:
+        """Counts: ``nodes``, ``edges`` (streets, each once) and ``km`` of street."""
+        if self.arrays is None:
+            return {"nodes": 0.0, "edges": 0.0, "km": 0.0}
+        return {
+            "nodes": float(self.arrays.n_nodes),
+            "edges": float(self.arrays.n_edges),
+            "km": float(self.arrays.edge_length.sum() / 1000.0),
+        }
+
+    def to_metric(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """Project lon/lat degrees (EPSG:4326) to metres in :attr:`crs`."""
+        x, y = self._to_metric.transform(np.asarray(lon, float), np.asarray(lat, float))
+        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+    def to_wgs84(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """Unproject metres in :attr:`crs` to lon/lat degrees (EPSG:4326)."""
+        lon, lat = self._to_wgs84.transform(np.asarray(x, float), np.asarray(y, float))
+        return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+    def geometry_to_wgs84(self, geometry: npt.ArrayLike) -> npt.NDArray[np.object_]:
+        """Unproject geometries in metres of :attr:`crs` to EPSG:4326."""
+        geoms = np.asarray(geometry, dtype=object)
+        result: npt.NDArray[np.object_] = shapely.transform(geoms, _coordinates(self._to_wgs84))
+        return result
+
+    def points_to_metric(
+        self, points: gpd.GeoDataFrame | gpd.GeoSeries
+    ) -> tuple[FloatArray, FloatArray]:
+        """Metric coordinates of point features (any CRS; no CRS means EPSG:4326)."""
+        series = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
+        if series.crs is not None:
+            series = series.to_crs(self.crs)
+            return (
+                np.asarray(series.x, dtype=float),
+                np.asarray(series.y, dtype=float),
+            )
+        return self.to_metric(series.x.to_numpy(), series.y.to_numpy())
+
+    def snap(self, x: npt.ArrayLike, y: npt.ArrayLike, *, max_snap_m: float | None = None) -> Snaps:
+        """Attach points (metres in :attr:`crs`) to their nearest street edge.
+
+        Parameters
+        ----------
+        x, y
+            Metres in :attr:`crs`.
+        max_snap_m
+            Points farther from every street are flagged ``far_from_street``;
+            ``None`` uses ``settings.max_snap_distance_m``.
+        """
+        limit = settings.max_snap_distance_m if max_snap_m is None else max_snap_m
+        return snap_points(self.require_arrays(), x, y, max_snap_m=limit)
+
+
+def _coordinates(transformer: pyproj.Transformer) -> Callable[[FloatArray], FloatArray]:
+    """A coordinate function for :func:`shapely.transform` applying ``transformer``."""
+
+    def apply(xy: FloatArray) -> FloatArray:
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return apply
+
+
+def _boundary_shape(boundary: gpd.GeoDataFrame) -> BaseGeometry:
+    """The boundary as one geometry in EPSG:4326."""
+    if boundary.empty:
+        msg = "the boundary layer has no features; pass the district outline polygon"
+        raise AnalysisError(msg)
+    frame = boundary.to_crs("EPSG:4326") if boundary.crs is not None else boundary
+    shape: BaseGeometry = shapely.union_all(frame.geometry.to_numpy())
+    return shape
+
+
+def _crs_for(shape: BaseGeometry) -> pyproj.CRS:
+    centre = shape.centroid
+    return _analysis_crs(centre.x, centre.y)
+
+
+def _with_margin(shape: BaseGeometry, crs: pyproj.CRS) -> Polygon | MultiPolygon:
+    there = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    back = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    projected = shapely.transform(shape, _coordinates(there))
+    grown = shapely.buffer(projected, BOUNDARY_MARGIN_M)
+    result = shapely.transform(grown, _coordinates(back))
+    if not isinstance(result, Polygon | MultiPolygon):
+        msg = f"the boundary must be polygons, got {result.geom_type}; pass the district outline"
+        raise AnalysisError(msg)
+    return result
+
+
+def approximate_network(boundary: gpd.GeoDataFrame) -> WalkNetwork:
+    """A network without streets: walking distance = straight line x detour factor.
+
+    Parameters
+    ----------
+    boundary
+        The district outline (any CRS); it picks the metric CRS.
+
+    Returns
+    -------
+    WalkNetwork
+        ``approximate=True``; distances use ``settings.detour_factor`` when analysed.
+    """
+    crs = _crs_for(_boundary_shape(boundary))
+    logger.warning(
+        "no street network: approximate mode (straight line x %.2f detour factor)",
+        settings.detour_factor,
+    )
+    return WalkNetwork(source="approximate", crs=crs)
+
+
+def network_from_graph(
+    graph: nx.MultiDiGraph,
+    *,
+    source: NetworkSource = "graphml",
+    crs: pyproj.CRS | str | None = None,
+) -> WalkNetwork:
+    """Wrap a walking graph (osmnx form) as a :class:`WalkNetwork`.
+
+    Parameters
+    ----------
+    graph
+        MultiDiGraph with node ``x``, ``y``, edge ``length`` (metres) and optional edge
+        ``geometry``, in the CRS of ``graph.graph["crs"]`` (EPSG:4326 if absent). It is
+        not modified.
+    source
+        Recorded as :attr:`WalkNetwork.source`.
+    crs
+        Metric CRS to work in; ``None`` keeps a projected graph's own CRS, or picks
+        ``settings.analysis_crs`` / the UTM zone for a lon/lat graph.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    if next(iter(graph.edges), None) is None:
+        msg = (
+            f"the walking graph has no streets ({graph.number_of_nodes()} nodes, 0 edges); "
+            "check that the OSM data covers the boundary"
+        )
+        raise NetworkError(msg)
+    graph_crs = pyproj.CRS.from_user_input(graph.graph.get("crs", "EPSG:4326"))
+    if crs is not None:
+        target = pyproj.CRS.from_user_input(crs)
+    elif graph_crs.is_projected:
+        target = graph_crs
+    else:
+        xs = np.fromiter((d["x"] for _, d in graph.nodes(data=True)), float)
+        ys = np.fromiter((d["y"] for _, d in graph.nodes(data=True)), float)
+        target = _analysis_crs(float(np.median(xs)), float(np.median(ys)))
+    if target == graph_crs:
+        arrays = graph_arrays(graph, None)
+    else:
+        transformer = pyproj.Transformer.from_crs(graph_crs, target, always_xy=True)
+
+        def _transform(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+            tx, ty = transformer.transform(x, y)
+            return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
+
+        arrays = graph_arrays(graph, _transform)
+    network = WalkNetwork(source=source, crs=target, graph=graph, arrays=arrays)
+    stats = network.stats()
+    logger.info(
+        "walk graph: %s nodes, %s edges, %.1f km (%s, %s)",
+        f"{int(stats['nodes']):,}",
+        f"{int(stats['edges']):,}",
+        stats["km"],
+        source,
+        target.to_string(),
+    )
+    return network
+
+
+def network_from_graphml(path: str | Path) -> WalkNetwork:
+    """Read a walking network saved as GraphML (osmnx format).
+
+    Parameters
+    ----------
+    path
+        The ``.graphml`` file.
+    """
+    file = Path(path)
+    if not file.is_file():
+        msg = f"GraphML file {str(file)!r} does not exist; check the path"
+        raise NetworkError(msg)
+    try:
+        graph = ox.load_graphml(file)
+    except (OSError, ValueError, KeyError, SyntaxError) as exc:
+        msg = f"cannot read GraphML file {str(file)!r}: {exc}; rebuild it from OSM data"
+        raise NetworkError(msg) from exc
+    return network_from_graph(graph, source="graphml")
+
+
+def _read_osm_file(path: Path, polygon: Polygon | MultiPolygon | None) -> nx.MultiDiGraph:
+    name = path.name.lower()
+    if name.endswith(".pbf"):
+        import pyrosm
+
+        osm = pyrosm.OSM(str(path), bounding_box=polygon)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Could not find any edges")
+            nodes, edges = osm.get_network(network_type="walking", nodes=True) or (None, None)
+        if nodes is None or edges is None or len(edges) == 0:
+            where = "" if polygon is None else " inside the boundary (plus margin)"
+            msg = (
+                f"OSM file {str(path)!r} holds no walkable streets{where}; "
+                "use an extract that covers the district"
+            )
+            raise NetworkError(msg)
+        graph: nx.MultiDiGraph = osm.to_graph(
+            nodes, edges, graph_type="networkx", network_type="walking", force_bidirectional=True
+        )
+        return graph
+    if name.endswith((".osm", ".xml")):
+        graph = ox.graph_from_xml(path, bidirectional=True, retain_all=True)
+        if polygon is not None:
+            graph = ox.truncate.truncate_graph_polygon(graph, polygon)
+        return ox.truncate.largest_component(graph)
+    msg = (
+        f"OSM file {str(path)!r} has an unknown extension; use an OpenStreetMap .osm "
+        "(XML) or .osm.pbf file"
+    )
+    raise NetworkError(msg)
+
+
+def network_from_osm_file(
+    path: str | Path, *, boundary: gpd.GeoDataFrame | None = None
+) -> WalkNetwork:
+    """Build the walking network from an OpenStreetMap file.
+
+    Parameters
+    ----------
+    path
+        ``.osm`` (XML, read with osmnx) or ``.osm.pbf`` (read with pyrosm).
+    boundary
+        If given, only streets within the boundary plus :data:`BOUNDARY_MARGIN_M` are kept.
+
+    Returns
+    -------
+    WalkNetwork
+        ``source="osm_file"``; the largest connected part of the streets.
+    """
+    file = Path(path)
+    if not file.is_file():
+        msg = f"OSM file {str(file)!r} does not exist; check the path"
+        raise NetworkError(msg)
+    polygon = None
+    if boundary is not None:
+        shape = _boundary_shape(boundary)
+        polygon = _with_margin(shape, _crs_for(shape))
+    graph = _read_osm_file(file, polygon)
+    return network_from_graph(graph, source="osm_file")
+
+
+def _cache_path(folder: Path, shape: BaseGeometry, source_tag: str) -> Path:
+    digest = hashlib.sha256()
+    digest.update(shapely.to_wkb(shapely.set_precision(shape, 1e-7)))
+    digest.update(f"|{_NETWORK_TYPE}|{source_tag}".encode())
+    return folder / f"{_NETWORK_TYPE}_{digest.hexdigest()[:20]}.graphml"
+
+
+def _osm_source_tag(path: Path) -> str:
+    stat = path.stat()
+    return f"osm:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _lean_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy holding only what the analyses need (small and quick GraphML)."""
+    lean = nx.MultiDiGraph()
+    lean.graph.update({"crs": graph.graph.get("crs", "EPSG:4326"), "simplified": True})
+    lean.add_nodes_from((n, {"x": d["x"], "y": d["y"]}) for n, d in graph.nodes(data=True))
+    lean.add_edges_from(
+        (u, v, k, {key: d[key] for key in _KEPT_EDGE_ATTRIBUTES if d.get(key) is not None})
+        for u, v, k, d in graph.edges(keys=True, data=True)
+    )
+    return lean
+
+
+def _save_cache(graph: nx.MultiDiGraph, path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ox.save_graphml(graph, path)
+    except OSError as exc:
+        logger.warning("could not cache the walk graph at %s: %s", path, exc)
+        return
+    logger.info("walk graph cached at %s", path)
+
+
+def _overpass_reachable() -> bool:
+    """Whether the Overpass server's name resolves (a quick test for being online).
+
+    Offline, osmnx would wait a minute for the server status before failing.
+    """
+    host = urlsplit(ox.settings.overpass_url).hostname
+    if host is None:
+        return False
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError as exc:
+        logger.warning("offline (%s does not resolve: %s): no walk network download", host, exc)
+        return False
+    return True
+
+
+def _download(polygon: Polygon | MultiPolygon) -> nx.MultiDiGraph | None:
+    if not _overpass_reachable():
+        return None
+    try:
+        graph: nx.MultiDiGraph = ox.graph_from_polygon(polygon, network_type=_NETWORK_TYPE)
+    except (
+        OSError,
+        ValueError,
+        ox._errors.InsufficientResponseError,
+        ox._errors.ResponseStatusCodeError,
+    ) as exc:
+        logger.warning("walk network download failed: %s", exc)
+        return None
+    return graph
+
+
+def walk_network(
+    boundary: gpd.GeoDataFrame,
+    *,
+    osm_file: str | Path | None = None,
+    graphml: str | Path | None = None,
+    cache_folder: str | Path | None = None,
+    download: bool = True,
+) -> WalkNetwork:
+    """The walking network for a boundary, from the best source available.
+
+    Parameters
+    ----------
+    boundary
+        District outline (any CRS).
+    osm_file
+        A ``.osm`` or ``.osm.pbf`` file to build from.
+    graphml
+        A GraphML file to read as is (takes precedence over everything else).
+    cache_folder
+        Where built networks are cached; ``None`` uses ``settings.cache_folder``.
+    download
+        Try an osmnx download when there is no cache and no file.
+
+    Returns
+    -------
+    WalkNetwork
+        From GraphML (given or cached), the OSM file, a download, or approximate mode
+        (see the module docstring for the order).
+    """
+    if graphml is not None:
+        return network_from_graphml(graphml)
+    shape = _boundary_shape(boundary)
+    crs = _crs_for(shape)
+    folder = Path(settings.cache_folder if cache_folder is None else cache_folder)
+    osm_path = None if osm_file is None else Path(osm_file)
+    if osm_path is not None and not osm_path.is_file():
+        msg = f"OSM file {str(osm_path)!r} does not exist; check the path"
+        raise NetworkError(msg)
+    tag = "download" if osm_path is None else _osm_source_tag(osm_path)
+    cached = _cache_path(folder, shape, tag)
+    if cached.is_file():
+        logger.info("reading cached walk graph %s", cached)
+        return network_from_graph(ox.load_graphml(cached), source="graphml", crs=crs)
+    polygon = _with_margin(shape, crs)
+    if osm_path is not None:
+        graph: nx.MultiDiGraph | None = _read_osm_file(osm_path, polygon)
+        source: NetworkSource = "osm_file"
+    elif download:
+        graph = _download(polygon)
+        source = "download"
+    else:
+        graph = None
+        source = "approximate"
+    if graph is None:
+        return approximate_network(boundary)
+    lean = _lean_graph(graph)
+    _save_cache(lean, cached)
+    return network_from_graph(lean, source=source, crs=crs)
