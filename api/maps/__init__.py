@@ -1,0 +1,1 @@
+"""Map pages built with Folium: public, courier and planner."""

@@ -1,0 +1,77 @@
+"""Map layers shared by the pages: facility markers and service areas."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import folium
+import geopandas as gpd
+from folium.utilities import JsCode
+
+from api.maps._base import MapContext, geojson
+
+__all__ = ["AREA_STYLE", "facility_markers", "service_areas"]
+
+#: Outline and fill of each analysis layer's service areas.
+AREA_STYLE: dict[str, dict[str, Any]] = {
+    "stations": {"color": "#c62828", "fillColor": "#e57373", "weight": 1, "fillOpacity": 0.12},
+    "centres": {"color": "#6a1b9a", "fillColor": "#ba68c8", "weight": 1.5, "fillOpacity": 0.10},
+    "rest_points": {"color": "#ef6c00", "fillColor": "#ffb74d", "weight": 1, "fillOpacity": 0.12},
+}
+
+_MARKER = {"stations": "station", "centres": "centre", "rest_points": "rest_point"}
+_KIND_WORD = {
+    "stations": "kind_station",
+    "centres": "kind_centre",
+    "rest_points": "kind_rest_point",
+}
+_DETAILS = ("address", "hours", "services", "amenities")
+
+
+def facility_markers(
+    facilities: gpd.GeoDataFrame, layer: str, context: MapContext, *, name: str
+) -> folium.GeoJson:
+    """One marker per facility with its popup (name, kind, address, hours, services or
+    amenities), drawn by ``circlesMaps.facility`` in ``/static/app/maps.js``."""
+    words = context.words()
+
+    def properties(row: Mapping[str, Any]) -> dict[str, Any]:
+        found = {key: row[key] for key in _DETAILS if key in row}
+        return {
+            "facility_id": row["facility_id"],
+            "name": row["name"],
+            "kind_label": words[_KIND_WORD[layer]],
+            "marker": _MARKER[layer],
+            **found,
+        }
+
+    return folium.GeoJson(
+        geojson(facilities, context, properties),
+        name=name,
+        on_each_feature=JsCode("circlesMaps.facility"),
+    )
+
+
+def service_areas(
+    areas: gpd.GeoDataFrame,
+    layer: str,
+    context: MapContext,
+    *,
+    name: str,
+    show: bool = True,
+) -> folium.GeoJson:
+    """Every facility's service area as a polygon (not clickable: taps reach the map)."""
+    style = AREA_STYLE[layer]
+    return folium.GeoJson(
+        geojson(
+            areas,
+            context,
+            lambda row: {"name": row["name"], "style": style},
+            simplify=True,
+        ),
+        name=name,
+        show=show,
+        interactive=False,
+        className=f"circles-area circles-area-{layer}",
+    )

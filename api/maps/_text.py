@@ -1,0 +1,131 @@
+"""Words on the maps, in Chinese and English."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from api.settings import Language
+
+__all__ = ["AMENITIES", "TEXT", "text"]
+
+#: Amenity key -> label, per language (keys of the rest_points ``amenities`` column).
+AMENITIES: Final[dict[Language, dict[str, str]]] = {
+    "zh": {
+        "water": "饮用水",
+        "charging": "手机充电",
+        "rain_gear": "雨具",
+        "first_aid": "急救药品",
+        "masks_sanitiser": "口罩消毒液",
+        "seats": "休息座椅",
+        "toilet": "卫生间",
+        "microwave": "微波炉",
+        "stationery": "文具",
+    },
+    "en": {
+        "water": "Drinking water",
+        "charging": "Phone charging",
+        "rain_gear": "Rain gear",
+        "first_aid": "First aid",
+        "masks_sanitiser": "Masks & sanitiser",
+        "seats": "Seats",
+        "toilet": "Toilet",
+        "microwave": "Microwave",
+        "stationery": "Stationery",
+    },
+}
+
+TEXT: Final[dict[Language, dict[str, str]]] = {
+    "zh": {
+        "public_title": "党群服务圈 · 找最近的服务站",
+        "courier_title": "暖新驿站 · 骑手1公里服务圈",
+        "planner_title": "服务圈规划",
+        "switch_label": "English",
+        "layer_stations": "网格党群服务站（10分钟步行圈）",
+        "layer_centres": "党群服务中心（15分钟步行圈）",
+        "layer_rest_points": "暖新驿站（1公里步行圈）",
+        "layer_rest_circles": "暖新驿站 1公里服务圈",
+        "short_stations": "服务站",
+        "short_centres": "服务中心",
+        "layer_underserved": "未覆盖居民（网格）",
+        "layer_sites": "建议新增站点",
+        "layer_boundary": "区界",
+        "kind_station": "网格党群服务站",
+        "kind_centre": "党群服务中心",
+        "kind_rest_point": "暖新驿站",
+        "kind_site": "建议站点",
+        "address": "地址",
+        "hours": "开放时间",
+        "services": "服务",
+        "amenities": "设施",
+        "walk": "步行约 {minutes} 分钟 · {metres} 米",
+        "nearest_minutes": "到最近站点步行 {minutes} 分钟",
+        "locate": "定位我",
+        "tap_hint": "点击地图或“定位我”，查找最近的站点和步行路线",
+        "searching": "正在查询…",
+        "failed": "查询失败：",
+        "no_location": "无法获取您的位置，请点击地图选点。",
+        "no_results": "附近没有找到站点。",
+        "nearest_heading": "离您最近的站点",
+        "residents": "居民",
+        "uncovered": "未覆盖居民",
+        "covered_share": "覆盖率",
+        "adds": "新增覆盖居民 {residents} 人",
+        "facilities": "站点数",
+        "summary": "覆盖概况",
+        "legend": "未覆盖居民（人）",
+        "rank": "第 {rank} 位",
+        "grid": "网格",
+        "community": "社区",
+        "you": "您的位置",
+        "approx_label": "近似",
+    },
+    "en": {
+        "public_title": "Service circles · find the nearest station",
+        "courier_title": "Warm-new rest points · 1 km circles for couriers",
+        "planner_title": "Service-circle planner",
+        "switch_label": "中文",
+        "layer_stations": "Grid service stations (10-min walk)",
+        "layer_centres": "Party-mass service centres (15-min walk)",
+        "layer_rest_points": "Rest points (1 km walk)",
+        "layer_rest_circles": "Rest points: 1 km circle",
+        "short_stations": "Stations",
+        "short_centres": "Centres",
+        "layer_underserved": "Residents left out (grids)",
+        "layer_sites": "Suggested new sites",
+        "layer_boundary": "District boundary",
+        "kind_station": "Grid service station",
+        "kind_centre": "Party-mass service centre",
+        "kind_rest_point": "Warm-new rest point",
+        "kind_site": "Suggested site",
+        "address": "Address",
+        "hours": "Hours",
+        "services": "Services",
+        "amenities": "Amenities",
+        "walk": "about {minutes} min walk · {metres} m",
+        "nearest_minutes": "{minutes} min walk to the nearest",
+        "locate": "Locate me",
+        "tap_hint": "Tap the map or “Locate me” to find the nearest and the walking route",
+        "searching": "Searching…",
+        "failed": "Query failed: ",
+        "no_location": "Your location is not available; tap the map instead.",
+        "no_results": "Nothing found nearby.",
+        "nearest_heading": "Nearest to you",
+        "residents": "Residents",
+        "uncovered": "Residents left out",
+        "covered_share": "Covered",
+        "adds": "adds {residents} residents",
+        "facilities": "Facilities",
+        "summary": "Coverage summary",
+        "legend": "Residents left out",
+        "rank": "No. {rank}",
+        "grid": "Grid",
+        "community": "Community",
+        "you": "You are here",
+        "approx_label": "approx.",
+    },
+}
+
+
+def text(lang: Language) -> dict[str, str]:
+    """Return the words of the maps in ``lang`` ({"zh", "en"})."""
+    return TEXT[lang]

@@ -1,0 +1,74 @@
+"""The courier map: rest points with their amenities and 1 km circles, and "near me"."""
+
+from __future__ import annotations
+
+import folium
+
+from api.maps._base import MapContext, add_boundary, add_nearme, extent, geojson, new_map, render
+from api.maps._layers import AREA_STYLE, facility_markers, service_areas
+from api.state import Snapshot
+from geo.analysis.rules import REST_POINT_CIRCLE
+
+__all__ = ["courier_map"]
+
+
+def courier_map(snapshot: Snapshot, context: MapContext) -> str:
+    """The courier map page.
+
+    Warm-new rest points with amenity icons and their 1 km straight-line circle
+    (1公里服务圈); the 1 km walk along the streets as a layer to switch on; "near me"
+    with the nearest rest points, walking minutes and routes.
+
+    Parameters
+    ----------
+    snapshot
+        The scenario and its coverage.
+    context
+        Language, basemap, notices.
+
+    Returns
+    -------
+    str
+        The page's HTML.
+    """
+    words = context.words()
+    scenario = snapshot.scenario
+    page = new_map(
+        context,
+        title=words["courier_title"],
+        bounds=extent(scenario.rest_points, scenario.boundary),
+    )
+    add_boundary(page, scenario.boundary, context)
+    rest_points = snapshot.facilities("rest_points")
+
+    circles = folium.FeatureGroup(name=words["layer_rest_circles"], show=True)
+    style = {**AREA_STYLE["rest_points"], "fillOpacity": 0.08, "dashArray": "4 4"}
+    centres = geojson(rest_points, context, lambda row: {"name": row["name"]})
+    for feature in centres["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        folium.Circle(
+            location=[lat, lon],
+            radius=REST_POINT_CIRCLE.max_metres,
+            interactive=False,
+            className="circles-rest-circle",
+            **style,
+        ).add_to(circles)
+    circles.add_to(page)
+
+    walk = folium.FeatureGroup(name=words["layer_rest_points"], show=False)
+    service_areas(
+        snapshot.coverage("rest_points").service_areas,
+        "rest_points",
+        context,
+        name=words["layer_rest_points"],
+    ).add_to(walk)
+    walk.add_to(page)
+
+    markers = folium.FeatureGroup(name=words["kind_rest_point"], show=True)
+    facility_markers(rest_points, "rest_points", context, name=words["kind_rest_point"]).add_to(
+        markers
+    )
+    markers.add_to(page)
+    folium.LayerControl(collapsed=True).add_to(page)
+    add_nearme(page, context, [("rest_points", words["kind_rest_point"])], k=3)
+    return render(page, context)

@@ -1,0 +1,50 @@
+"""The public map: stations and centres with their circles, and "near me"."""
+
+from __future__ import annotations
+
+import folium
+
+from api.maps._base import MapContext, add_boundary, add_nearme, extent, new_map, render
+from api.maps._layers import facility_markers, service_areas
+from api.state import Snapshot
+
+__all__ = ["public_map"]
+
+_LAYERS = ("stations", "centres")
+
+
+def public_map(snapshot: Snapshot, context: MapContext) -> str:
+    """The public map page.
+
+    Grid service stations and party-mass service centres with their walking circles;
+    tapping the map or "locate me" shows the nearest few with walking minutes and routes.
+
+    Parameters
+    ----------
+    snapshot
+        The scenario and its coverage.
+    context
+        Language, basemap, notices.
+
+    Returns
+    -------
+    str
+        The page's HTML.
+    """
+    words = context.words()
+    scenario = snapshot.scenario
+    page = new_map(
+        context, title=words["public_title"], bounds=extent(scenario.stations, scenario.boundary)
+    )
+    add_boundary(page, scenario.boundary, context)
+    for layer in _LAYERS:
+        label = words[f"layer_{layer}"]
+        group = folium.FeatureGroup(name=label, show=True)
+        service_areas(snapshot.coverage(layer).service_areas, layer, context, name=label).add_to(
+            group
+        )
+        facility_markers(snapshot.facilities(layer), layer, context, name=label).add_to(group)
+        group.add_to(page)
+    folium.LayerControl(collapsed=True).add_to(page)
+    add_nearme(page, context, [(layer, words[f"short_{layer}"]) for layer in _LAYERS], k=3)
+    return render(page, context)

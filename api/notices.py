@@ -1,0 +1,61 @@
+"""Notices every answer and map carries: demo data, approximate mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.settings import Language
+from geo import settings as geo_settings
+from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH
+
+__all__ = ["approximate_notice", "demo_notice", "notices"]
+
+
+def demo_notice(lang: Language) -> str:
+    """The demo-data notice in ``lang`` ({"zh", "en"})."""
+    return DEMO_NOTICE_ZH if lang == "zh" else DEMO_NOTICE_EN
+
+
+def approximate_notice(lang: Language) -> str:
+    """The approximate-mode notice in ``lang`` ({"zh", "en"})."""
+    factor = geo_settings.detour_factor
+    if lang == "zh":
+        return (
+            f"近似模式：未加载路网，步行距离按直线距离 × {factor:g} 估算，"
+            "结果仅供参考。加载 OSM 路网文件可得到准确结果。"
+        )
+    return (
+        "Approximate mode: no street network loaded; walking distances are straight-line "
+        f"distance × {factor:g}. Load an OSM street file for exact results."
+    )
+
+
+def notices(*, demo: bool, approximate: bool) -> list[dict[str, Any]]:
+    """The notices an API answer carries, each in English and Chinese.
+
+    Parameters
+    ----------
+    demo
+        The answer comes from demo data.
+    approximate
+        The answer comes from approximate mode.
+
+    Returns
+    -------
+    list of dict
+        ``{"code": "demo_data" | "approximate", "message": English, "message_zh": Chinese}``.
+    """
+    found: list[dict[str, Any]] = []
+    if demo:
+        found.append(
+            {"code": "demo_data", "message": demo_notice("en"), "message_zh": demo_notice("zh")}
+        )
+    if approximate:
+        found.append(
+            {
+                "code": "approximate",
+                "message": approximate_notice("en"),
+                "message_zh": approximate_notice("zh"),
+            }
+        )
+    return found

@@ -1,0 +1,1 @@
+"""HTTP routes: each parses a request, calls ``geo`` and serialises the answer."""

@@ -1,0 +1,92 @@
+"""Query parameters shared by several routes: the analysis layer and the service rule."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query
+
+from api.errors import InvalidParameterError
+from api.state import ANALYSIS_LAYERS, check_analysis_layer
+from geo.analysis.rules import DEFAULT_RULES, ServiceRule, gb50180_rules
+
+__all__ = ["MAX_RULE_METRES", "Layer", "LayerName", "Rule", "analysis_layer", "service_rule"]
+
+#: Largest walking distance a rule may ask for, metres (60 minutes at 5 km/h).
+MAX_RULE_METRES = 5000.0
+
+
+#: The ``layer`` query parameter, unchecked (see :func:`analysis_layer`).
+LayerName = Annotated[
+    str,
+    Query(
+        max_length=64,
+        description=(
+            f"Analysis layer, one of {', '.join(ANALYSIS_LAYERS)}: grid service stations "
+            "(10-min walk), party-mass service centres (15-min walk), rest points (1 km)."
+        ),
+        examples=["stations"],
+    ),
+]
+
+
+async def analysis_layer(layer: LayerName = "stations") -> str:
+    """The analysis layer of a request (unknown names answer 404 with the known ones)."""
+    check_analysis_layer(layer)
+    return layer
+
+
+Layer = Annotated[str, Depends(analysis_layer)]
+
+
+async def service_rule(
+    layer: Layer,
+    rule: Annotated[
+        Literal["default", "gb50180"],
+        Query(
+            description=(
+                "Rule preset: 'default' (rest points 1 km, stations 10 min, centres 15 min) "
+                "or 'gb50180' (GB 50180-2018: 300 m, 500 m, 1,000 m)."
+            )
+        ),
+    ] = "default",
+    minutes: Annotated[
+        float | None,
+        Query(
+            gt=0, le=60, description="Walking time limit in minutes, (0, 60]; overrides the preset."
+        ),
+    ] = None,
+    metres: Annotated[
+        float | None,
+        Query(
+            gt=0,
+            le=MAX_RULE_METRES,
+            description="Walking distance limit in metres, (0, 5000]; overrides the preset.",
+        ),
+    ] = None,
+    straight_line: Annotated[
+        bool, Query(description="Measure the straight-line distance instead of the walk.")
+    ] = False,
+) -> ServiceRule:
+    """The service rule of a request.
+
+    Raises
+    ------
+    InvalidParameterError
+        If both ``minutes`` and ``metres`` are given.
+    """
+    if minutes is not None and metres is not None:
+        msg = f"give minutes or metres, not both (got minutes={minutes:g}, metres={metres:g})"
+        raise InvalidParameterError(msg, detail={"minutes": minutes, "metres": metres})
+    if minutes is not None:
+        return ServiceRule(minutes, "min", straight_line=straight_line)
+    if metres is not None:
+        return ServiceRule(metres, "m", straight_line=straight_line)
+    preset = DEFAULT_RULES if rule == "default" else gb50180_rules()
+    chosen = preset[layer]
+    if straight_line:
+        return ServiceRule(chosen.limit, chosen.unit, chosen.speed_kmh, straight_line=True)
+    return chosen
+
+
+Rule = Annotated[ServiceRule, Depends(service_rule)]

@@ -1,0 +1,66 @@
+"""Coverage: service areas, grid coverage and underserved grids per analysis layer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.routes._deps import Current
+from api.routes._params import Layer, Rule
+from api.routes._serial import feature_collection, plain, rule_json
+from geo.analysis.underserved import underserved_grids
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["coverage"])
+
+
+@router.get("/coverage", summary="Service areas and coverage summary of a layer")
+def coverage(snapshot: Current, layer: Layer, rule: Rule) -> dict[str, Any]:
+    """Every facility's service area (GeoJSON polygons, WGS-84) and the share of residents
+    the layer's circle covers under the rule."""
+    result = snapshot.coverage(layer, rule)
+    return {
+        "layer": layer,
+        "rule": rule_json(rule),
+        "summary": plain(result.summary),
+        "service_areas": feature_collection(result.service_areas),
+        **snapshot.meta(),
+    }
+
+
+@router.get("/grids", summary="Grid coverage of a layer")
+def grids(snapshot: Current, layer: Layer, rule: Rule) -> dict[str, Any]:
+    """Every grid with its residents, the residents and share of area covered, and the
+    walking time to its nearest facility, as GeoJSON (WGS-84)."""
+    result = snapshot.coverage(layer, rule)
+    return {
+        **feature_collection(result.grids),
+        "layer": layer,
+        "rule": rule_json(rule),
+        "summary": plain(result.summary),
+        **snapshot.meta(),
+    }
+
+
+@router.get("/underserved", summary="Grids ranked by residents left out")
+def underserved(
+    snapshot: Current,
+    layer: Layer,
+    rule: Rule,
+    limit: Annotated[int, Query(ge=1, le=1000, description="How many grids, at most.")] = 50,
+    min_residents: Annotated[
+        float, Query(ge=0, le=1_000_000, description="Keep grids leaving out more than this.")
+    ] = 0.0,
+) -> dict[str, Any]:
+    """Grids ranked by residents outside the layer's circle (rank 1 = most left out)."""
+    ranked = underserved_grids(snapshot.coverage(layer, rule), min_residents=min_residents)
+    return {
+        **feature_collection(ranked.head(limit)),
+        "layer": layer,
+        "rule": rule_json(rule),
+        "total_grids": len(ranked),
+        "residents_uncovered": float(ranked["residents_uncovered"].sum()),
+        **snapshot.meta(),
+    }

@@ -1,0 +1,75 @@
+"""The scenario's layers as GeoJSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+
+from api.errors import UnknownLayerError
+from api.routes._deps import Current
+from api.routes._serial import feature_collection, rule_json
+from api.state import ANALYSIS_LAYERS, DATA_LAYERS
+from geo.analysis.rules import DEFAULT_RULES
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["layers"])
+
+_TITLES = {
+    "boundary": ("District boundary", "区界"),
+    "grids": ("Community-governance grids", "网格"),
+    "stations": ("Service centres and grid stations", "党群服务中心和网格党群服务站"),
+    "rest_points": ("Warm-new rest points", "暖新驿站"),
+    "candidates": ("Candidate sites", "候选站点"),
+    "centres": ("Party-mass service centres", "党群服务中心"),
+}
+
+
+@router.get("/layers", summary="List the layers")
+def list_layers(snapshot: Current) -> dict[str, Any]:
+    """List the scenario's data layers with their feature counts, and the analysis layers
+    with their default service rules."""
+    scenario = snapshot.scenario
+    data = []
+    for name in DATA_LAYERS:
+        frame = getattr(scenario, name)
+        data.append(
+            {
+                "name": name,
+                "title": _TITLES[name][0],
+                "title_zh": _TITLES[name][1],
+                "features": 0 if frame is None else len(frame),
+                "href": f"/api/layers/{name}",
+            }
+        )
+    analysis = [
+        {
+            "name": name,
+            "title": _TITLES[name][0],
+            "title_zh": _TITLES[name][1],
+            "facilities": len(snapshot.facilities(name)),
+            "rule": rule_json(DEFAULT_RULES[name]),
+        }
+        for name in ANALYSIS_LAYERS
+    ]
+    return {"layers": data, "analysis_layers": analysis, **snapshot.meta()}
+
+
+@router.get("/layers/{name}", summary="One layer as GeoJSON")
+def get_layer(
+    snapshot: Current,
+    name: Annotated[str, Path(max_length=64, description=f"One of {', '.join(DATA_LAYERS)}.")],
+) -> dict[str, Any]:
+    """Return one data layer as a GeoJSON FeatureCollection (WGS-84). A scenario without
+    candidate sites answers an empty collection for ``candidates``."""
+    if name not in DATA_LAYERS:
+        msg = f"unknown layer {name!r}; use one of {', '.join(DATA_LAYERS)}"
+        raise UnknownLayerError(msg, detail={"known": list(DATA_LAYERS)})
+    frame = getattr(snapshot.scenario, name)
+    collection = (
+        {"type": "FeatureCollection", "features": []}
+        if frame is None
+        else feature_collection(frame)
+    )
+    return {**collection, "layer": name, **snapshot.meta()}

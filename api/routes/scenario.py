@@ -1,0 +1,266 @@
+"""What-if edits (computed, not saved) and planner edits (saved, token required)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal, cast
+
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from api._edits import add_facility, check_editable, close_facility, move_facility
+from api._uploads import load_upload
+from api.errors import UnknownLayerError
+from api.routes._deps import Current, Editor, State
+from api.routes._serial import feature_collection, plain, records
+from api.state import DATA_LAYERS, Snapshot, check_analysis_layer, replace_layer
+from api.store import AuditEntry
+from geo.analysis.whatif import Comparison, WhatIf, compare
+from geo.layers import AMENITY_KEYS
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["scenario"])
+
+Crs = Literal["wgs84", "gcj02", "bd09", "cgcs2000"]
+_ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
+_CRS_HELP = "Coordinate system of lon/lat: wgs84, gcj02 (Amap, Tencent), bd09 (Baidu), cgcs2000."
+
+
+class WhatIfEdit(BaseModel):
+    """One hypothetical change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["add", "move", "close"]
+    layer: str = Field(max_length=64, description="Analysis layer: stations, centres, rest_points.")
+    facility_id: str | None = Field(
+        None, pattern=_ID_PATTERN, description="Facility to move or close; id of an added one."
+    )
+    lon: float | None = Field(None, ge=-180, le=180, description="New longitude (add, move).")
+    lat: float | None = Field(None, ge=-90, le=90, description="New latitude (add, move).")
+    name: str | None = Field(None, max_length=100, description="Name of an added facility.")
+
+    @model_validator(mode="after")
+    def _complete(self) -> WhatIfEdit:
+        if self.action in ("add", "move") and (self.lon is None or self.lat is None):
+            msg = f"'{self.action}' needs lon and lat"
+            raise ValueError(msg)
+        if self.action in ("move", "close") and self.facility_id is None:
+            msg = f"'{self.action}' needs the facility_id"
+            raise ValueError(msg)
+        return self
+
+
+class WhatIfRequest(BaseModel):
+    """Hypothetical changes to compare with the current scenario."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    edits: list[WhatIfEdit] = Field(min_length=1, max_length=50)
+    crs: Crs = Field("wgs84", description=_CRS_HELP)
+
+
+class NewFacility(BaseModel):
+    """A facility to add to the stations or rest-points layer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    crs: Crs = Field("wgs84", description=_CRS_HELP)
+    facility_id: str | None = Field(
+        None, pattern=_ID_PATTERN, description="Id of the new facility; generated if absent."
+    )
+    kind: Literal["station", "centre"] = Field(
+        "station", description="Stations layer only: grid station or service centre."
+    )
+    address: str = Field("", max_length=200)
+    hours: str = Field("", max_length=100)
+    services: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+        default_factory=list, max_length=30, description="Stations layer: services offered."
+    )
+    amenities: list[str] = Field(
+        default_factory=list,
+        max_length=len(AMENITY_KEYS),
+        description=f"Rest points: amenities, among {', '.join(AMENITY_KEYS)}.",
+    )
+
+    @field_validator("amenities")
+    @classmethod
+    def _known_amenities(cls, amenities: list[str]) -> list[str]:
+        unknown = [key for key in amenities if key not in AMENITY_KEYS]
+        if unknown:
+            msg = f"unknown amenities {unknown}; use keys among {', '.join(AMENITY_KEYS)}"
+            raise ValueError(msg)
+        return amenities
+
+
+class NewLocation(BaseModel):
+    """Where to move a facility."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    crs: Crs = Field("wgs84", description=_CRS_HELP)
+
+
+def _apply(scenario: WhatIf, edit: WhatIfEdit, crs: Crs) -> None:
+    """Apply one validated edit (the model guarantees the fields its action needs)."""
+    check_analysis_layer(edit.layer)
+    if edit.action == "close":
+        scenario.close(edit.layer, cast(str, edit.facility_id))
+        return
+    lon, lat = cast(float, edit.lon), cast(float, edit.lat)
+    if edit.action == "add":
+        scenario.add(edit.layer, lon, lat, name=edit.name, facility_id=edit.facility_id, crs=crs)
+    else:
+        scenario.move(edit.layer, cast(str, edit.facility_id), lon, lat, crs=crs)
+
+
+def _what_if(base: WhatIf, request: WhatIfRequest) -> tuple[WhatIf, Comparison]:
+    """Fork the base, apply the edits, compare."""
+    scenario = base.fork("what-if")
+    for edit in request.edits:
+        _apply(scenario, edit, request.crs)
+    return scenario, compare(base, scenario)
+
+
+@router.post("/whatif", summary="What if facilities were added, moved or closed")
+def what_if(snapshot: Current, request: WhatIfRequest) -> dict[str, Any]:
+    """Compute coverage after hypothetical edits and compare it with the current scenario:
+    residents covered per layer before and after, the grids whose coverage changes, and
+    the edited layers' facilities. Nothing is saved."""
+    base = snapshot.whatif_base()
+    scenario, comparison = snapshot.exclusive(lambda: _what_if(base, request))
+    edited = sorted({edit.layer for edit in request.edits})
+    return {
+        "layers": records(comparison.layers),
+        "grids": records(comparison.grids),
+        "facilities": {
+            layer: feature_collection(
+                scenario.facilities(layer), columns=["facility_id", "name", "status"]
+            )
+            for layer in edited
+        },
+        **snapshot.meta(),
+    }
+
+
+_LayerPath = Annotated[
+    str, Path(max_length=64, description="Facility layer: stations or rest_points.")
+]
+_IdPath = Annotated[str, Path(max_length=64, description="The facility's id.")]
+
+
+def _saved(snapshot: Snapshot, entry: AuditEntry, **extra: Any) -> dict[str, Any]:
+    """The answer to a saved edit: what was saved, its audit entry, the new version."""
+    return {**extra, "audit": plain(entry.__dict__), **snapshot.meta()}
+
+
+@router.post(
+    "/scenario/facilities/{layer}",
+    status_code=201,
+    summary="Add a facility (planner token)",
+)
+def add(state: State, who: Editor, layer: _LayerPath, facility: NewFacility) -> dict[str, Any]:
+    """Add a station, centre or rest point and save the scenario."""
+    check_editable(layer)
+    values = facility.model_dump(exclude={"lon", "lat", "crs"})
+    values["facility_id"] = facility.facility_id or f"new-{uuid.uuid4().hex[:10]}"
+    values["services"] = ";".join(facility.services)
+    values["amenities"] = ";".join(facility.amenities)
+    snapshot, entry = state.commit(
+        lambda scenario: add_facility(
+            scenario, layer, values, lon=facility.lon, lat=facility.lat, crs=facility.crs
+        ),
+        who=who,
+        action="add",
+        layer=layer,
+    )
+    return _saved(snapshot, entry, facility_id=values["facility_id"])
+
+
+@router.patch(
+    "/scenario/facilities/{layer}/{facility_id}", summary="Move a facility (planner token)"
+)
+def move(
+    state: State, who: Editor, layer: _LayerPath, facility_id: _IdPath, location: NewLocation
+) -> dict[str, Any]:
+    """Move a facility to a new location and save the scenario."""
+    check_editable(layer)
+    snapshot, entry = state.commit(
+        lambda scenario: move_facility(
+            scenario, layer, facility_id, lon=location.lon, lat=location.lat, crs=location.crs
+        ),
+        who=who,
+        action="move",
+        layer=layer,
+    )
+    return _saved(snapshot, entry, facility_id=facility_id)
+
+
+@router.delete(
+    "/scenario/facilities/{layer}/{facility_id}", summary="Close a facility (planner token)"
+)
+def close(state: State, who: Editor, layer: _LayerPath, facility_id: _IdPath) -> dict[str, Any]:
+    """Close (remove) a facility and save the scenario."""
+    check_editable(layer)
+    snapshot, entry = state.commit(
+        lambda scenario: close_facility(scenario, layer, facility_id),
+        who=who,
+        action="close",
+        layer=layer,
+    )
+    return _saved(snapshot, entry, facility_id=facility_id)
+
+
+@router.put(
+    "/scenario/layers/{name}", summary="Replace a layer with an uploaded file (planner token)"
+)
+def upload_layer(
+    state: State,
+    who: Editor,
+    name: Annotated[str, Path(max_length=64, description=f"One of {', '.join(DATA_LAYERS)}.")],
+    file: Annotated[
+        UploadFile,
+        File(description="GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX."),
+    ],
+    crs: Annotated[
+        Literal["wgs84", "gcj02", "bd09", "cgcs2000"] | None,
+        Form(description="Coordinate system of the file; default: as declared, else WGS-84."),
+    ] = None,
+) -> dict[str, Any]:
+    """Replace one layer of the scenario with an uploaded file. The whole file is checked
+    first; a file with any error answers 422 with every problem and changes nothing."""
+    if name not in DATA_LAYERS:
+        msg = f"unknown layer {name!r}; use one of {', '.join(DATA_LAYERS)}"
+        raise UnknownLayerError(msg, detail={"known": list(DATA_LAYERS)})
+    boundary = None if name == "boundary" else state.snapshot.scenario.boundary
+    frame, warnings = load_upload(name, file.filename, file.file.read(), crs=crs, boundary=boundary)
+    detail = {
+        "filename": file.filename,
+        "features": len(frame),
+        "crs": crs,
+        "warnings": len(warnings),
+    }
+    snapshot, entry = state.commit(
+        lambda scenario: (replace_layer(scenario, name, frame), detail),
+        who=who,
+        action="replace_layer",
+        layer=name,
+    )
+    return _saved(snapshot, entry, layer=name, features=len(frame), warnings=warnings)
+
+
+@router.get("/scenario/audit", summary="The audit log of planner edits (planner token)")
+def audit_log(
+    state: State,
+    who: Editor,
+    limit: Annotated[int, Query(ge=1, le=1000, description="How many entries, newest last.")] = 100,
+) -> dict[str, Any]:
+    """Who changed what and when, newest last."""
+    entries = state.store.audit_log(limit=limit)
+    return {"entries": [plain(entry.__dict__) for entry in entries], **state.snapshot.meta()}

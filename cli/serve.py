@@ -1,0 +1,81 @@
+"""``circles serve``: serve the maps and the API of a scenario."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, get_args
+
+import click
+from pydantic import ValidationError
+
+from api.settings import Basemap, Settings
+
+__all__ = ["command"]
+
+
+@click.command("serve")
+@click.option("--scenario", default=None, help="Bundled scenario to serve (default: jingkou).")
+@click.option("--host", default=None, help="Address to listen on (default: 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: 8000).")
+@click.option(
+    "--osm",
+    "osm_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="An .osm or .osm.pbf file to build the walking network from. Without it (and "
+    "without --graphml) distances are approximate.",
+)
+@click.option(
+    "--graphml",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A walking network saved as GraphML.",
+)
+@click.option(
+    "--basemap",
+    type=click.Choice(get_args(Basemap)),
+    default=None,
+    help="Background tiles (default: osm). 'none' needs no internet at all.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Writable folder for planner edits and their audit log.",
+)
+def command(
+    scenario: str | None,
+    host: str | None,
+    port: int | None,
+    osm_file: Path | None,
+    graphml: Path | None,
+    basemap: str | None,
+    data_dir: Path | None,
+) -> None:
+    """Serve the public map (/), the courier map (/courier), the planner map (/planner)
+    and the API (/docs). Every option can also be set as CIRCLES_<OPTION> in the
+    environment; CIRCLES_EDIT_TOKEN turns planner edits on."""
+    import uvicorn
+
+    from api.app import create_app
+
+    given: dict[str, Any] = {
+        "scenario": scenario,
+        "host": host,
+        "port": port,
+        "osm_file": osm_file,
+        "graphml": graphml,
+        "basemap": basemap,
+        "data_dir": data_dir,
+    }
+    try:
+        settings = Settings(**{key: value for key, value in given.items() if value is not None})
+    except ValidationError as error:
+        problems = "; ".join(str(problem["msg"]) for problem in error.errors())
+        raise click.UsageError(problems) from error
+    url = f"http://{settings.host}:{settings.port}/"
+    click.echo(
+        f"serving scenario {settings.scenario!r} at {url}  "
+        f"(courier: {url}courier, planner: {url}planner, API: {url}docs)"
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")

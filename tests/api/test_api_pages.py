@@ -1,0 +1,138 @@
+"""The map pages as HTML: offline assets, notices, languages, basemaps (TestClient)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from api.store import ScenarioStore
+from geo.coords import convert
+from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH, load_scenario
+
+PAGES = ["/", "/courier", "/planner"]
+_SOURCES = re.compile(r"""<(?:script|link)[^>]+(?:src|href)=["']([^"']+)["']""")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_only_its_own_assets(client: TestClient, path: str) -> None:
+    page = client.get(path).text
+    sources = _SOURCES.findall(page)
+    assert "/static/vendor/leaflet/leaflet.js" in sources
+    assert "/static/app/nearme.js" in sources
+    assert all(source.startswith("/static/") for source in sources), sources
+    for source in sources:
+        assert client.get(source).status_code == 200
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_is_chinese_by_default_with_the_demo_banner(client: TestClient, path: str) -> None:
+    page = client.get(path).text
+    assert '<html lang="zh-CN">' in page
+    assert DEMO_NOTICE_ZH in page
+    assert "近似模式" in page
+    assert 'name="viewport"' in page
+    assert 'class="circles-lang-switch" href="' + path + '?lang=en"' in page
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_in_english(client: TestClient, path: str) -> None:
+    page = client.get(path, params={"lang": "en"}).text
+    assert '<html lang="en">' in page
+    assert DEMO_NOTICE_EN in page and DEMO_NOTICE_ZH not in page
+    assert "Approximate mode" in page
+    assert f'href="{path}?lang=zh"' in page
+
+
+def test_language_switch_keeps_the_basemap(client: TestClient) -> None:
+    page = client.get("/courier", params={"basemap": "none"}).text
+    assert 'href="/courier?basemap=none&amp;lang=en"' in page
+
+
+def test_basemaps(client: TestClient) -> None:
+    assert "tile.openstreetmap.org" in client.get("/").text
+    assert "autonavi.com" in client.get("/", params={"basemap": "amap"}).text
+    plain = client.get("/", params={"basemap": "none"}).text
+    assert "tile.openstreetmap.org" not in plain and "autonavi" not in plain
+
+
+def test_tianditu_needs_a_key(client: TestClient) -> None:
+    response = client.get("/planner", params={"basemap": "tianditu"})
+    assert response.status_code == 422
+    assert "CIRCLES_TIANDITU_KEY" in response.json()["error"]["message"]
+
+
+def test_tianditu_with_a_key(tmp_path: Path, settings_for: Callable[..., Settings]) -> None:
+    settings = settings_for(tmp_path, basemap="tianditu", tianditu_key="abc123")
+    with TestClient(create_app(settings)) as started:
+        page = started.get("/").text
+    assert "tianditu.gov.cn/vec_w" in page and "tk=abc123" in page
+    assert "tianditu.gov.cn/cva_w" in page
+
+
+def _embedded_points(page: str, facility_id: str) -> list[list[float]]:
+    """Coordinates of a facility's marker as embedded in a page's GeoJSON."""
+    decoder = json.JSONDecoder()
+    found = []
+    for match in re.finditer(r"_add\(\{", page):
+        collection, _ = decoder.raw_decode(page, match.end() - 1)
+        for feature in collection["features"]:
+            if feature["properties"].get("facility_id") == facility_id:
+                found.append(feature["geometry"]["coordinates"])
+    return found
+
+
+def test_amap_basemap_shifts_overlays_to_gcj02(client: TestClient) -> None:
+    station = load_scenario("jingkou").facilities("stations").iloc[0]
+    wgs = _embedded_points(client.get("/").text, station["facility_id"])
+    gcj = _embedded_points(client.get("/", params={"basemap": "amap"}).text, station["facility_id"])
+    lon, lat = convert([station.geometry.x], [station.geometry.y], "wgs84", "gcj02")
+    assert wgs == [pytest.approx([station.geometry.x, station.geometry.y], abs=1e-5)]
+    assert gcj == [pytest.approx([float(lon[0]), float(lat[0])], abs=1e-5)]
+    page = client.get("/", params={"basemap": "amap"}).text
+    assert '"tapCrs": "gcj02"' in page and '"outCrs": "gcj02"' in page
+
+
+@pytest.mark.parametrize("params", [{"lang": "fr"}, {"basemap": "google"}])
+def test_page_parameters_are_checked(client: TestClient, params: dict) -> None:
+    response = client.get("/", params=params)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_planner_has_summary_legend_and_sites(client: TestClient) -> None:
+    page = client.get("/planner").text
+    assert "circles-summary" in page and "circles-legend" in page
+    assert "circlesMaps.site" in page and "circlesMaps.grid" in page
+    assert "覆盖概况" in page and "未覆盖居民（人）" in page
+
+
+def test_popup_fields_are_embedded(client: TestClient) -> None:
+    courier = client.get("/courier").text
+    assert '"amenities": "water;' in courier
+    public = client.get("/").text
+    assert '"hours": ' in public and '"services": ' in public and '"address": ' in public
+
+
+def test_data_cannot_break_out_of_the_script(
+    tmp_path: Path, settings_for: Callable[..., Settings]
+) -> None:
+    """A name with markup is embedded as JSON, never as HTML."""
+    scenario = load_scenario("jingkou")
+    stations = scenario.stations.copy()
+    stations.loc[0, "name"] = "</script><script>alert(1)</script>"
+    store = ScenarioStore(tmp_path / "store", "jingkou")
+    store.save(
+        replace(scenario, stations=stations), who="test", action="seed", layer="stations", detail={}
+    )
+    with TestClient(create_app(settings_for(tmp_path))) as started:
+        page = started.get("/").text
+    assert "<script>alert(1)</script>" not in page
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in page
