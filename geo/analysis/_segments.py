@@ -10,12 +10,18 @@ import shapely
 
 from geo.analysis._graph import GraphArrays
 from geo.analysis._strokes import Strokes
+from geo.analysis._union import BlockUnions
 
 __all__ = ["EdgePieces"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 GeomArray = npt.NDArray[np.object_]
+
+#: Side, in metres, of the smallest square blocks whose buffered streets are unioned once.
+BLOCK_M = 200.0
+#: Number of block sizes (each twice the previous).
+BLOCK_LEVELS = 2
 
 
 class EdgePieces:
@@ -54,6 +60,18 @@ class EdgePieces:
     def strokes(self) -> Strokes:
         """The streets chained into strokes (built on first use)."""
         return Strokes(self._arrays, self._coords, self._start, self._last)
+
+    @cached_property
+    def blocks(self) -> BlockUnions:
+        """The streets grouped into nested blocks (built on first use)."""
+        minx, miny, maxx, maxy = shapely.bounds(self._arrays.edge_geometry).T
+        return BlockUnions(
+            (minx + maxx) / 2.0,
+            (miny + maxy) / 2.0,
+            self.strokes,
+            size=BLOCK_M,
+            levels=BLOCK_LEVELS,
+        )
 
     def lines(self, whole: IntArray, pieces: GeomArray) -> GeomArray:
         """Whole streets joined along their strokes, followed by ``pieces``."""

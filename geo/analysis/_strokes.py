@@ -39,21 +39,28 @@ def _pair_ends(node: IntArray, angle: FloatArray) -> IntArray:
     two = starts[counts == 2]
     partner[order[two]] = order[two + 1]
     partner[order[two + 1]] = order[two]
-    for start, count in zip(starts[counts > 2], counts[counts > 2], strict=True):
-        ends = order[start : start + count]
-        a = angle[ends]
-        i, j = np.triu_indices(count, k=1)
-        # deflection: 0 when end j leaves exactly opposite to end i
-        turn = np.abs(np.angle(np.exp(1j * (a[i] - a[j] - np.pi))))
-        used = np.zeros(count, dtype=bool)
-        for k in np.argsort(turn, kind="stable"):
-            if turn[k] > MAX_DEFLECTION_RAD:
-                break
-            if used[i[k]] or used[j[k]]:
-                continue
-            used[i[k]] = used[j[k]] = True
-            partner[ends[i[k]]] = ends[j[k]]
-            partner[ends[j[k]]] = ends[i[k]]
+    # at intersections: every pair of ends of a node, greedily matched straightest first,
+    # in rounds that each take, per node, the straightest pair whose two ends are free
+    many = counts > 2
+    size = np.repeat(counts[many], counts[many])
+    first = np.repeat(starts[many], counts[many])
+    member = np.flatnonzero(np.repeat(many, counts))
+    after = size - 1 - (member - first)
+    left = np.repeat(member, after)
+    right = left + 1 + (np.arange(left.shape[0]) - np.repeat(np.cumsum(after) - after, after))
+    end_i, end_j = order[left], order[right]
+    # deflection: 0 when end j leaves exactly opposite to end i
+    turn = np.abs(np.angle(np.exp(1j * (angle[end_i] - angle[end_j] - np.pi))))
+    group = node[end_i]
+    keep = turn <= MAX_DEFLECTION_RAD
+    rank = np.lexsort((np.arange(turn.shape[0])[keep], turn[keep], group[keep]))
+    end_i, end_j, group = end_i[keep][rank], end_j[keep][rank], group[keep][rank]
+    while end_i.size:
+        best = np.r_[True, group[1:] != group[:-1]]
+        partner[end_i[best]] = end_j[best]
+        partner[end_j[best]] = end_i[best]
+        free = (partner[end_i] < 0) & (partner[end_j] < 0)
+        end_i, end_j, group = end_i[free], end_j[free], group[free]
     return partner
 
 

@@ -13,6 +13,15 @@ buffer per street; the lines are buffered by ``settings.street_buffer_m`` metres
 depth of a street's frontage) in one vectorised call and the buffers are unioned.
 Every node within reach lies inside its facility's polygon.
 
+The union of the buffers is the costly step: it grows with the number of buffers and
+their crossings, not with their vertices. Two things cut it. Streets are grouped into
+square blocks (``_union``); a block that three or more facilities of a layer reach end
+to end is unioned once per network and enters each of those unions as one polygon, so
+densely placed facilities share much of their work (a block filled by fewer is left as
+streets, where grouping would only add work). And the facilities' unions run on a
+small pool of threads, as GEOS releases the GIL; results are stored by facility, so
+they do not depend on the order the threads finish.
+
 In approximate mode a service area is the circle of radius ``max_metres / detour``; for a
 ``straight_line`` rule it is the plain circle of radius ``max_metres``.
 
@@ -22,6 +31,8 @@ All geometry is computed in metres of the network's CRS and returned in EPSG:432
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -35,6 +46,7 @@ from tqdm.auto import tqdm
 from geo import settings
 from geo.analysis._inputs import check_facilities
 from geo.analysis._paths import bounded_batches, nearest_source
+from geo.analysis._segments import EdgePieces
 from geo.analysis._snap import Snaps
 from geo.analysis.network import WalkNetwork
 from geo.analysis.rules import ServiceRule
@@ -57,6 +69,9 @@ GeomArray = npt.NDArray[np.object_]
 
 #: Segments per quarter circle of the street buffers.
 _QUAD_SEGS = 8
+
+#: Threads building service areas at once (GEOS releases the GIL while it works).
+_MAX_WORKERS = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,50 +135,74 @@ def _show_progress(progress: bool | None) -> bool:
     return settings.progress if progress is None else progress
 
 
+def _access_lines(snaps: Snaps) -> GeomArray:
+    """The straight lines from the facilities to their snap points."""
+    ends = np.stack(
+        [np.column_stack([snaps.x, snaps.y]), np.column_stack([snaps.snap_x, snaps.snap_y])],
+        axis=1,
+    )
+    lines: GeomArray = np.asarray(shapely.linestrings(ends), dtype=object)
+    return lines
+
+
+def _street_polygon(
+    pieces: EdgePieces,
+    keys: list[tuple[int, int]],
+    lines: GeomArray,
+    point: BaseGeometry,
+) -> BaseGeometry:
+    """One service area: the union of its cached blocks and its other streets, buffered."""
+    width = settings.street_buffer_m
+    blocks = pieces.blocks.polygons(keys, width, quad_segs=_QUAD_SEGS)
+    if lines.size == 0 and blocks.size == 0:
+        disc: BaseGeometry = shapely.buffer(point, width)
+        return disc
+    buffers = shapely.buffer(lines, width, quad_segs=_QUAD_SEGS)
+    polygon: BaseGeometry = shapely.union_all(np.concatenate([blocks, buffers]))
+    return polygon
+
+
 def _street_polygons(
     network: WalkNetwork, snaps: Snaps, limit: float, *, progress: bool
 ) -> tuple[GeomArray, list[IntArray], list[FloatArray]]:
     pieces = network.pieces
-    width = settings.street_buffer_m
     polygons = np.empty(len(snaps), dtype=object)
     reached: list[IntArray] = []
     reached_m: list[FloatArray] = []
-    access_lines: GeomArray = np.asarray(
-        shapely.linestrings(
-            np.stack(
-                [
-                    np.column_stack([snaps.x, snaps.y]),
-                    np.column_stack([snaps.snap_x, snaps.snap_y]),
-                ],
-                axis=1,
-            )
-        ),
-        dtype=object,
-    )
-    with tqdm(total=len(snaps), desc="service areas", unit="facility", disable=not progress) as bar:
+    access = _access_lines(snaps)
+    points = np.asarray(shapely.points(snaps.x, snaps.y), dtype=object)
+    workers = min(_MAX_WORKERS, os.cpu_count() or 1)
+    with (
+        tqdm(total=len(snaps), desc="service areas", unit="facility", disable=not progress) as bar,
+        ThreadPoolExecutor(max_workers=workers) as pool,
+    ):
         for start, metres in bounded_batches(network.require_arrays(), snaps, limit):
-            for row in range(metres.shape[0]):
-                i = start + row
-                node_m = metres[row]
-                nodes = np.flatnonzero(node_m <= limit)
+            rows = range(start, start + metres.shape[0])
+            wholes: list[IntArray] = []
+            parts: list[GeomArray] = []
+            for i, row in zip(rows, metres, strict=True):
+                nodes = np.flatnonzero(row <= limit)
                 reached.append(nodes)
-                reached_m.append(node_m[nodes])
-                whole, parts = pieces.reached(
-                    node_m,
+                reached_m.append(row[nodes])
+                whole, part = pieces.reached(
+                    row,
                     limit,
                     source_edge=int(snaps.edge[i]),
                     source_along=float(snaps.along[i]),
                     source_access=float(snaps.access[i]),
                 )
-                lines = pieces.lines(whole, parts)
                 if snaps.access[i] <= limit:
-                    lines = np.append(lines, access_lines[i])
-                if lines.size:
-                    polygons[i] = shapely.union_all(
-                        shapely.buffer(lines, width, quad_segs=_QUAD_SEGS)
-                    )
-                else:
-                    polygons[i] = shapely.buffer(shapely.points(snaps.x[i], snaps.y[i]), width)
+                    part = np.append(part, access[i : i + 1])
+                wholes.append(whole)
+                parts.append(part)
+            futures = [
+                pool.submit(_street_polygon, pieces, keys, pieces.lines(rest, part), points[i])
+                for i, (keys, rest), part in zip(
+                    rows, pieces.blocks.assign(wholes), parts, strict=True
+                )
+            ]
+            for i, future in zip(rows, futures, strict=True):
+                polygons[i] = future.result()
                 bar.update(1)
     return polygons, reached, reached_m
 

@@ -1,0 +1,128 @@
+"""Street buffers unioned block by block, each block's union computed once per network.
+
+The streets are grouped into square blocks by their midpoints, at a few nested sizes.
+When at least three facilities of a layer reach every street of a block (or the block is
+already built), the union of the block's buffered streets is built once and kept: each
+such facility takes that one polygon instead of buffering and unioning the block's
+streets again. A service area is then the union of a few block polygons, in its
+interior, and the buffered streets of the blocks it reaches only in part, at its edge.
+The union of the same buffers grouped differently is the same area.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo.analysis._strokes import Strokes
+
+__all__ = ["BlockUnions"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+GeomArray = npt.NDArray[np.object_]
+
+
+class _Level:
+    """One grid of square blocks: each street's block, and each block's streets."""
+
+    def __init__(self, mid_x: FloatArray, mid_y: FloatArray, size: float) -> None:
+        cells = np.column_stack([np.floor(mid_x / size), np.floor(mid_y / size)])
+        _, block = np.unique(cells.astype(np.int64), axis=0, return_inverse=True)
+        self.block: IntArray = block.reshape(-1).astype(np.int64)
+        self.count: IntArray = np.bincount(self.block).astype(np.int64)
+        self.members: IntArray = np.argsort(self.block, kind="stable").astype(np.int64)
+        self.first: IntArray = np.cumsum(self.count) - self.count
+
+    def streets(self, block: int) -> IntArray:
+        return self.members[self.first[block] : self.first[block] + self.count[block]]
+
+
+class BlockUnions:
+    """Streets grouped into nested square blocks, with each block's buffered union cached.
+
+    Parameters
+    ----------
+    mid_x, mid_y
+        Per street, the midpoint of its bounding box, metres.
+    strokes
+        The streets chained into strokes (to buffer a block's streets as few lines).
+    size
+        Side of the smallest blocks, metres; each larger size doubles it.
+    levels
+        Number of block sizes.
+    """
+
+    def __init__(
+        self, mid_x: FloatArray, mid_y: FloatArray, strokes: Strokes, *, size: float, levels: int
+    ) -> None:
+        self._levels = [_Level(mid_x, mid_y, size * 2**k) for k in range(levels)]
+        self._strokes = strokes
+        self._cache: dict[tuple[float, int, int, int], BaseGeometry] = {}
+        self._built = [np.zeros(level.count.shape[0], dtype=bool) for level in self._levels]
+        self._lock = threading.Lock()
+
+    def assign(
+        self, wholes: list[IntArray], *, shared: int = 3
+    ) -> list[tuple[list[tuple[int, int]], IntArray]]:
+        """Cover each set of whole streets with blocks, largest first, where worth it.
+
+        A block is used for a set when all its streets are in the set and the block is
+        already built, or is full in at least ``shared`` of the sets (a block reached by
+        one facility only is cheaper to leave as streets).
+
+        Parameters
+        ----------
+        wholes
+            Per facility, indices of the streets it reaches end to end (each once).
+        shared
+            How many sets must fill a block not built yet for it to be built.
+
+        Returns
+        -------
+        list
+            Per set, the ``(level, block)`` keys of its blocks (for :meth:`polygons`),
+            and its streets in none of them.
+        """
+        rests = list(wholes)
+        keys: list[list[tuple[int, int]]] = [[] for _ in wholes]
+        for k in range(len(self._levels) - 1, -1, -1):
+            level = self._levels[k]
+            n_blocks = level.count.shape[0]
+            fulls = []
+            for rest in rests:
+                count = np.bincount(level.block[rest], minlength=n_blocks)
+                fulls.append(np.flatnonzero((count == level.count) & (count > 0)))
+            uses = np.bincount(np.concatenate([np.empty(0, np.int64), *fulls]), minlength=n_blocks)
+            worth = (uses >= shared) | self._built[k]
+            for j, full in enumerate(fulls):
+                take = full[worth[full]]
+                if take.size == 0:
+                    continue
+                keys[j].extend((k, b) for b in take.tolist())
+                taken = np.zeros(n_blocks, dtype=bool)
+                taken[take] = True
+                rests[j] = rests[j][~taken[level.block[rests[j]]]]
+        return list(zip(keys, rests, strict=True))
+
+    def polygons(self, keys: list[tuple[int, int]], width: float, *, quad_segs: int) -> GeomArray:
+        """The buffered unions of blocks (built on first use and kept)."""
+        result = np.empty(len(keys), dtype=object)
+        result[:] = [self._polygon(k, b, width, quad_segs) for k, b in keys]
+        return result
+
+    def _polygon(self, k: int, block: int, width: float, quad_segs: int) -> BaseGeometry:
+        key = (width, quad_segs, k, block)
+        polygon = self._cache.get(key)
+        if polygon is not None:
+            return polygon
+        streets = self._levels[k].streets(block)
+        lines = self._strokes.runs(streets)
+        polygon = shapely.union_all(shapely.buffer(lines, width, quad_segs=quad_segs))
+        with self._lock:
+            self._built[k][block] = True
+            return self._cache.setdefault(key, polygon)
