@@ -30,7 +30,13 @@ import numpy.typing as npt
 
 from geo.errors import CoordinateSystemError
 
-__all__ = ["COORDINATE_SYSTEMS", "CoordinateSystem", "check_coordinate_system", "convert", "in_china"]
+__all__ = [
+    "COORDINATE_SYSTEMS",
+    "CoordinateSystem",
+    "check_coordinate_system",
+    "convert",
+    "in_china",
+]
 
 CoordinateSystem = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
 COORDINATE_SYSTEMS: tuple[str, ...] = get_args(CoordinateSystem)

@@ -7,15 +7,15 @@ can catch either ``GeoError`` or, say, ``ValueError``.
 from __future__ import annotations
 
 __all__ = [
-    "GeoError",
+    "AnalysisError",
     "CoordinateSystemError",
+    "GeoError",
     "LayerError",
     "LayerReadError",
     "LayerValidationError",
     "LayerWarning",
     "NetworkError",
     "NetworkUnavailableError",
-    "AnalysisError",
     "ScenarioError",
 ]
 

@@ -56,6 +56,8 @@ COVERAGE_FILES: dict[str, str] = {
 }
 
 _DECIMALS = 6
+#: Uncovered residents below this are floating-point residue of a fully covered grid.
+_RESIDENT_NOISE = 1e-6
 
 
 def _number(value: object, digits: int = 4) -> float | int | None:
@@ -225,6 +227,9 @@ def underserved_collection(
 ) -> dict[str, Any]:
     """Grids leaving residents outside each layer's circle, ranked per layer.
 
+    Grids with less than a millionth of a resident uncovered (rounding residue of a
+    fully covered grid) are left out.
+
     Parameters
     ----------
     coverage
@@ -242,7 +247,8 @@ def underserved_collection(
     """
     features = []
     for key, layer in coverage.items():
-        for row in underserved_grids(layer).itertuples(index=False):
+        rows = underserved_grids(layer, min_residents=_RESIDENT_NOISE)
+        for row in rows.itertuples(index=False):
             properties: dict[str, Any] = {
                 "layer": key,
                 "rank": int(row.rank),

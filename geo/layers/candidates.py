@@ -30,7 +30,12 @@ def _attributes(columns: Columns, report: ValidationReport) -> dict[str, list[An
 CANDIDATES = LayerSpec(
     name="candidates",
     geometry="point",
-    columns={"candidate_id": ("candidate_id", "candidate_", *ID), "name": NAME, "kind": KIND, "demo": DEMO},
+    columns={
+        "candidate_id": ("candidate_id", "candidate_", *ID),
+        "name": NAME,
+        "kind": KIND,
+        "demo": DEMO,
+    },
     required=(),
     read_attributes=_attributes,
     dtypes={"candidate_id": "str", "name": "str", "kind": "str", "demo": "bool"},
