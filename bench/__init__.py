@@ -1,0 +1,1 @@
+"""Benchmark of the coverage engine; run ``python -m bench --help``. Not part of the tests."""
