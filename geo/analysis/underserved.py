@@ -8,6 +8,10 @@ from geo.analysis.coverage import LayerCoverage
 
 __all__ = ["underserved_grids"]
 
+#: Residents below this count are rounding residue of summing fractional demand units
+#: (a fully covered grid can sum to ``residents - 1e-13``), not people left out.
+_RESIDUE = 1e-6
+
 
 def underserved_grids(coverage: LayerCoverage, *, min_residents: float = 0.0) -> gpd.GeoDataFrame:
     """Grids ranked by residents outside the layer's service circle.
@@ -32,9 +36,11 @@ def underserved_grids(coverage: LayerCoverage, *, min_residents: float = 0.0) ->
         ["grid_id", "name", "community", "residents", "nearest_facility_id", "nearest_m",
          "nearest_minutes", "geometry"]
     ].copy()  # fmt: skip
-    table["residents_uncovered"] = (grids["residents"] - grids["residents_covered"]).clip(lower=0)
-    table["share_uncovered"] = 1.0 - grids["share_covered"]
-    table = table.loc[table["residents_uncovered"] > min_residents]
+    uncovered = grids["residents"] - grids["residents_covered"]
+    residue = uncovered < _RESIDUE
+    table["residents_uncovered"] = uncovered.mask(residue, 0.0)
+    table["share_uncovered"] = (1.0 - grids["share_covered"]).mask(residue, 0.0)
+    table = table.loc[table["residents_uncovered"] > max(min_residents, 0.0)]
     table = table.sort_values(
         ["residents_uncovered", "nearest_m"], ascending=[False, False], kind="stable"
     ).reset_index(drop=True)

@@ -56,8 +56,6 @@ COVERAGE_FILES: dict[str, str] = {
 }
 
 _DECIMALS = 6
-#: Uncovered residents below this are floating-point residue of a fully covered grid.
-_RESIDENT_NOISE = 1e-6
 
 
 def _number(value: object, digits: int = 4) -> float | int | None:
@@ -247,7 +245,7 @@ def underserved_collection(
     """
     features = []
     for key, layer in coverage.items():
-        rows = underserved_grids(layer, min_residents=_RESIDENT_NOISE)
+        rows = underserved_grids(layer)
         for row in rows.itertuples(index=False):
             properties: dict[str, Any] = {
                 "layer": key,

@@ -3,6 +3,8 @@ the real Helsinki network for consistency, approximate mode against its formula.
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -281,6 +283,18 @@ def test_underserved_ranked_by_uncovered_residents() -> None:
     assert ranked.loc[0, "nearest_facility_id"] == "F0"
     assert ranked.loc[0, "nearest_minutes"] == pytest.approx(210.0 / 75.0)
     assert underserved_grids(coverage, min_residents=50)["grid_id"].tolist() == ["G2"]
+
+
+def test_underserved_ignores_rounding_residue_of_covered_grids() -> None:
+    engine = CoverageEngine(_street(), _street_grids().assign(population=[100, 300, 50, 20]))
+    coverage = engine.layer_coverage(_points([(50.0, 10.0)]), ServiceRule(100, "m"))
+    grids = coverage.grids.copy()
+    covered = grids["grid_id"] == "G1"
+    grids.loc[covered, "residents_covered"] = grids.loc[covered, "residents"] - 1e-13
+    grids.loc[covered, "share_covered"] = 1.0 - 1e-15
+    ranked = underserved_grids(dataclasses.replace(coverage, grids=grids))
+    assert "G1" not in ranked["grid_id"].tolist()
+    assert ranked["grid_id"].tolist() == ["G2", "G4"]
 
 
 def test_no_facilities_covers_nobody() -> None:
