@@ -9,9 +9,9 @@ from typing import Literal, cast
 
 import click
 
+from cli._options import load_network, network_options
 from geo.analysis.candidates import candidate_sites
 from geo.analysis.coverage import CoverageEngine, analyze_scenario
-from geo.analysis.network import walk_network
 from geo.analysis.siting import maximal_covering_sites
 from geo.errors import GeoError
 from geo.export import approximate_notice, demo_notice, write_report
@@ -52,23 +52,7 @@ _LAYERS = ("stations", "centres", "rest_points")
     is_flag=True,
     help="Solve the integer program for the sites too (slower; reports the greedy's gap).",
 )
-@click.option(
-    "--osm",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="OpenStreetMap .osm or .osm.pbf file for the walking network.",
-)
-@click.option(
-    "--graphml",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="GraphML walking network (osmnx format).",
-)
-@click.option(
-    "--download",
-    is_flag=True,
-    help="Download the walking network with osmnx when no file or cache is found.",
-)
+@network_options
 @click.option(
     "--language",
     type=click.Choice(["zh", "en"]),
@@ -91,6 +75,7 @@ def command(
     osm: Path | None,
     graphml: Path | None,
     download: bool,
+    cache_folder: Path | None,
     language: str,
     out_dir: Path,
 ) -> None:
@@ -99,12 +84,16 @@ def command(
     Without --osm, --graphml, a cached network or --download the walk is approximate
     (straight line x detour factor), and every export says so.
     """
-    if osm is not None and graphml is not None:
-        raise click.UsageError("give --osm or --graphml, not both")
     start = time.perf_counter()
     try:
         scenario = load_scenario(scenario_name)
-        network = walk_network(scenario.boundary, osm_file=osm, graphml=graphml, download=download)
+        network = load_network(
+            scenario.boundary,
+            osm=osm,
+            graphml=graphml,
+            download=download,
+            cache_folder=cache_folder,
+        )
         coverage = analyze_scenario(scenario, network, progress=False)
         suggestions = None
         if k > 0:

@@ -11,9 +11,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from cli._options import load_network, network_options
 from geo.analysis.candidates import DEFAULT_SPACING_M, candidate_sites
 from geo.analysis.coverage import CoverageEngine
-from geo.analysis.network import WalkNetwork, walk_network
+from geo.analysis.network import WalkNetwork
 from geo.analysis.rules import DEFAULT_RULES
 from geo.analysis.siting import (
     SiteSuggestions,
@@ -109,23 +110,7 @@ _LAYERS = ("stations", "centres", "rest_points")
     show_default=True,
     help="Smallest distance between generated candidates, metres.",
 )
-@click.option(
-    "--osm",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="OpenStreetMap .osm or .osm.pbf file for the walking network.",
-)
-@click.option(
-    "--graphml",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="GraphML walking network (osmnx format).",
-)
-@click.option(
-    "--download",
-    is_flag=True,
-    help="Download the walking network with osmnx when no file or cache is found.",
-)
+@network_options
 @click.option(
     "--out",
     "out_dir",
@@ -148,6 +133,7 @@ def command(
     osm: Path | None,
     graphml: Path | None,
     download: bool,
+    cache_folder: Path | None,
     out_dir: Path,
 ) -> None:
     """Suggest sites for new facilities and write suggestions.geojson and summary.json.
@@ -155,11 +141,15 @@ def command(
     Without --osm, --graphml, a cached network or --download the walk is approximate
     (straight line x detour factor), and every output says so.
     """
-    if osm is not None and graphml is not None:
-        raise click.UsageError("give --osm or --graphml, not both")
     try:
         scenario = load_scenario(scenario_name)
-        network = walk_network(scenario.boundary, osm_file=osm, graphml=graphml, download=download)
+        network = load_network(
+            scenario.boundary,
+            osm=osm,
+            graphml=graphml,
+            download=download,
+            cache_folder=cache_folder,
+        )
         engine = CoverageEngine(network, scenario.grids, progress=False)
         rule = DEFAULT_RULES[layer]
         facilities = scenario.facilities(cast(AnalysisLayer, layer))
