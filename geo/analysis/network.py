@@ -36,7 +36,6 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
-import osmnx as ox
 import pyproj
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
@@ -47,6 +46,9 @@ from geo.analysis._graph import GraphArrays, graph_arrays
 from geo.analysis._segments import EdgePieces
 from geo.analysis._snap import Snaps, snap_points
 from geo.errors import AnalysisError, NetworkError
+
+# osmnx (with scikit-learn) takes about a second to import, so the functions that need it
+# import it themselves, and the service starts without it in approximate mode.
 
 __all__ = [
     "BOUNDARY_MARGIN_M",
@@ -362,6 +364,8 @@ def network_from_graphml(path: str | Path) -> WalkNetwork:
     path
         The ``.graphml`` file.
     """
+    import osmnx as ox
+
     file = Path(path)
     if not file.is_file():
         msg = f"GraphML file {str(file)!r} does not exist; check the path"
@@ -375,6 +379,8 @@ def network_from_graphml(path: str | Path) -> WalkNetwork:
 
 
 def _read_osm_file(path: Path, polygon: Polygon | MultiPolygon | None) -> nx.MultiDiGraph:
+    import osmnx as ox
+
     name = path.name.lower()
     if name.endswith(".pbf"):
         import pyrosm
@@ -460,6 +466,8 @@ def _lean_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def _save_cache(graph: nx.MultiDiGraph, path: Path) -> None:
+    import osmnx as ox
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         ox.save_graphml(graph, path)
@@ -474,6 +482,8 @@ def _overpass_reachable() -> bool:
 
     Offline, osmnx would wait a minute for the server status before failing.
     """
+    import osmnx as ox
+
     host = urlsplit(ox.settings.overpass_url).hostname
     if host is None:
         return False
@@ -486,6 +496,8 @@ def _overpass_reachable() -> bool:
 
 
 def _download(polygon: Polygon | MultiPolygon) -> nx.MultiDiGraph | None:
+    import osmnx as ox
+
     if not _overpass_reachable():
         return None
     try:
@@ -542,6 +554,8 @@ def walk_network(
     tag = "download" if osm_path is None else _osm_source_tag(osm_path)
     cached = _cache_path(folder, shape, tag)
     if cached.is_file():
+        import osmnx as ox
+
         logger.info("reading cached walk graph %s", cached)
         return network_from_graph(ox.load_graphml(cached), source="graphml", crs=crs)
     polygon = _with_margin(shape, crs)
