@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from api.routes._deps import current_snapshot
 from api.routes._params import LayerName
 from api.state import check_analysis_layer
+from geo.analysis.rules import DEFAULT_RULES
 from geo.coords import convert
 
 __all__ = ["router"]
@@ -42,7 +43,9 @@ async def nearest(
 ) -> JSONResponse:
     """The ``k`` facilities of the layer nearest to the point by walking time, nearest
     first, each with walking metres and minutes, its details and the route (GeoJSON
-    LineString). In approximate mode the route is the straight line. Points far outside
+    LineString) and ``within_circle``: whether it lies inside the layer's service circle
+    (``circle``: 1 km for rest points, 10 minutes for stations, 15 minutes for centres).
+    In approximate mode the route is the straight line. Points far outside
     the scenario's area (more than about 50 km) answer 422.
 
     This is the busiest route: it answers on the event loop (one query takes well under a
@@ -54,6 +57,7 @@ async def nearest(
     results = snapshot.nearest[layer].query(lon, lat, k=k, crs=crs)
     details = snapshot.facility_details(layer)
     origin = _shifted([[lon, lat]], crs, out_crs)[0]
+    circle = DEFAULT_RULES[layer]
     answers = []
     for rank, result in enumerate(results, start=1):
         facility = details[result.facility_id]
@@ -67,6 +71,7 @@ async def nearest(
                 "minutes": _finite(result.minutes),
                 "access_m": _finite(result.access_m),
                 "far_from_street": result.far_from_street,
+                "within_circle": bool(result.metres <= circle.max_metres),
                 "location": _shifted([facility["location"]], "wgs84", out_crs)[0],
                 "route": {
                     "type": "LineString",
@@ -79,6 +84,7 @@ async def nearest(
         "k": k,
         "crs": out_crs,
         "origin": {"lon": origin[0], "lat": origin[1]},
+        "circle": {"label": circle.label, "metres": circle.max_metres},
         "results": answers,
         **snapshot.meta(),
     }

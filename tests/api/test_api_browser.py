@@ -184,6 +184,12 @@ def test_courier_map(visit: Any, artifacts: Path) -> None:
     _tap_and_wait(seen)
     assert _count(page, "path.circles-route") == 3
     assert parse_qs(urlparse(seen.api_calls[-1]).query)["layer"] == ["rest_points"]
+    answer = page.evaluate("url => fetch(url).then(r => r.json())", seen.api_calls[-1])
+    status = page.locator(".circles-nearme-status").inner_text()
+    if answer["results"][0]["metres"] <= 1000:
+        assert status == "离您最近的站点"
+    else:
+        assert status == "服务圈内没有站点，离您最近的是："
     _screenshot(page, artifacts / "courier-nearest.png")
     assert seen.blocked == [] and seen.console_errors == []
 
@@ -238,6 +244,8 @@ def test_near_me_from_the_browser_location(visit: Any) -> None:
     query = parse_qs(urlparse(seen.api_calls[-1]).query)
     assert query["lon"] == ["119.450000"] and query["lat"] == ["32.200000"]
     assert _count(page, "path.circles-route") == 3
+    # a station lies within the 10-minute circle of this point of the demo scenario
+    assert page.locator(".circles-nearme-status").inner_text() == "离您最近的站点"
     assert seen.console_errors == []
 
 

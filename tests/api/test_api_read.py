@@ -205,6 +205,17 @@ def test_nearest_rest_points_carry_amenities(client: TestClient) -> None:
     ).json()
     assert len(body["results"]) == 3
     assert all(result["amenities"] for result in body["results"])
+    assert body["circle"]["metres"] == 1000.0
+
+
+def test_nearest_says_whether_each_result_is_within_the_circle(client: TestClient) -> None:
+    body = client.get(
+        "/api/nearest", params={"lon": ORIGIN[0], "lat": ORIGIN[1], "layer": "rest_points", "k": 50}
+    ).json()
+    within = [result["within_circle"] for result in body["results"]]
+    metres = [result["metres"] for result in body["results"]]
+    assert within == [m <= 1000.0 for m in metres]
+    assert any(within) and not all(within)
 
 
 def test_nearest_accepts_gcj02_and_answers_in_gcj02(client: TestClient) -> None:

@@ -161,7 +161,8 @@
         item.appendChild(button);
         panel.list.appendChild(item);
       });
-      setStatus("done", t("nearest_heading"));
+      var inside = answer.results.length && answer.results[0].within_circle;
+      setStatus("done", inside ? t("nearest_heading") : t("none_within"));
       map.fitBounds(drawn.getBounds(), fitOptions());
     }
 
