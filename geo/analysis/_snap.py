@@ -57,6 +57,24 @@ class Snaps:
         return int(self.x.shape[0])
 
 
+def _nearest_edges(
+    arrays: GraphArrays, points: npt.NDArray[np.object_]
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """For each point its nearest street, its distance, and a deterministic tie-break.
+
+    Streets equally near a point (a point on a node that another street crosses without
+    sharing it, such as a bridge) are ranked by how close the point lies to one of their
+    ends, so a point on a node takes a street of that node; then by street index.
+    """
+    (src, hit), dist = arrays.tree.query_nearest(points, return_distance=True, all_matches=True)
+    geometry = arrays.edge_geometry[hit]
+    position = shapely.line_locate_point(geometry, points[src])
+    to_end = np.minimum(position, shapely.length(geometry) - position)
+    order = np.lexsort((hit, to_end, src))
+    first = order[np.unique(src[order], return_index=True)[1]]
+    return src[first], hit[first], dist[first]
+
+
 def snap_points(
     arrays: GraphArrays, x: npt.ArrayLike, y: npt.ArrayLike, *, max_snap_m: float
 ) -> Snaps:
@@ -81,9 +99,7 @@ def snap_points(
     edge = np.zeros(xs.shape[0], dtype=np.int64)
     access = np.zeros(xs.shape[0])
     if xs.size:
-        (src, hit), dist = arrays.tree.query_nearest(
-            points, return_distance=True, all_matches=False
-        )
+        src, hit, dist = _nearest_edges(arrays, points)
         edge[src] = hit
         access[src] = dist
     geometry = arrays.edge_geometry[edge]

@@ -286,6 +286,21 @@ def test_snap_mid_edge_access_and_far_flag() -> None:
     assert snaps.far_from_street.tolist() == [False, True]
 
 
+def test_a_point_on_a_node_snaps_to_a_street_of_that_node(
+    helsinki_network: WalkNetwork,
+) -> None:
+    # Streets can cross without sharing a node (bridges, tunnels); a point standing on a
+    # node must still join a street of that node, at no extra cost.
+    arrays = helsinki_network.arrays
+    assert arrays is not None
+    snaps = helsinki_network.snap(arrays.node_x, arrays.node_y, max_snap_m=300.0)
+    nodes = np.arange(arrays.n_nodes)
+    on_a = (snaps.node_a == nodes) & np.isclose(snaps.cost_a, 0.0, atol=1e-6)
+    on_b = (snaps.node_b == nodes) & np.isclose(snaps.cost_b, 0.0, atol=1e-6)
+    assert arrays.n_nodes > 1000
+    assert np.flatnonzero(~(on_a | on_b)).tolist() == []
+
+
 def test_cli_network_reports_counts(tmp_path: Path) -> None:
     osm = tmp_path / "lattice.osm"
     _lattice_osm_xml(osm)
