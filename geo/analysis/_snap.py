@@ -95,7 +95,7 @@ def snap_points(
     """
     xs = np.asarray(x, dtype=float).reshape(-1)
     ys = np.asarray(y, dtype=float).reshape(-1)
-    points = shapely.points(xs, ys)
+    points: npt.NDArray[np.object_] = np.asarray(shapely.points(xs, ys), dtype=object)
     edge = np.zeros(xs.shape[0], dtype=np.int64)
     access = np.zeros(xs.shape[0])
     if xs.size:
