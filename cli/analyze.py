@@ -22,11 +22,10 @@ from geo.analysis.rules import DEFAULT_RULES, REST_POINT_CIRCLE, ServiceRule, gb
 from geo.errors import GeoError
 from geo.export import approximate_notice, demo_notice
 from geo.export.coverage_files import COVERAGE_FILES, write_coverage_files
-from geo.scenario import AnalysisLayer
+from geo.scenario import ANALYSIS_LAYERS
 
 __all__ = ["command"]
 
-_LAYERS: tuple[AnalysisLayer, ...] = ("stations", "centres", "rest_points")
 _MAP_FILE = "map.html"
 
 
@@ -93,7 +92,7 @@ def command(
         layers_crs=layers_crs,
     )
     rules = _rules(rules_preset)
-    steps = ["layers", "network", "grids", *_LAYERS, "rest_points_circle", "files", "map"]
+    steps = ["layers", "network", "grids", *ANALYSIS_LAYERS, "rest_points_circle", "files", "map"]
     with tqdm(
         total=len(steps), desc="analyze", unit="step", file=sys.stderr, disable=no_progress
     ) as bar:
@@ -116,7 +115,7 @@ def command(
             engine = CoverageEngine(network, scenario.grids, progress=False)
             advance("grids")
             coverage: dict[str, LayerCoverage] = {}
-            for layer in _LAYERS:
+            for layer in ANALYSIS_LAYERS:
                 coverage[layer] = engine.layer_coverage(scenario.facilities(layer), rules[layer])
                 advance(layer)
             coverage["rest_points_circle"] = engine.layer_coverage(

@@ -22,11 +22,10 @@ from geo.coords import COORDINATE_SYSTEMS, check_coordinate_system, convert
 from geo.errors import GeoError
 from geo.export import approximate_notice, demo_notice
 from geo.layers import rest_points_from_file, stations_from_file
-from geo.scenario import AnalysisLayer, load_scenario
+from geo.scenario import ANALYSIS_LAYERS, AnalysisLayer, load_scenario
 
 __all__ = ["command"]
 
-_LAYERS: tuple[AnalysisLayer, ...] = ("stations", "centres", "rest_points")
 _KIND = {"stations": "station", "centres": "centre"}
 
 
@@ -88,7 +87,7 @@ def _result(rank: int, result: NearestResult) -> dict[str, Any]:
 )
 @click.option(
     "--layer",
-    type=click.Choice(_LAYERS),
+    type=click.Choice(ANALYSIS_LAYERS),
     default="rest_points",
     show_default=True,
     help="Facility layer to search.",

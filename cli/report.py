@@ -15,13 +15,11 @@ from geo.analysis.coverage import CoverageEngine, analyze_scenario
 from geo.analysis.siting import maximal_covering_sites
 from geo.errors import GeoError
 from geo.export import approximate_notice, demo_notice, write_report
-from geo.scenario import AnalysisLayer, load_scenario
+from geo.scenario import ANALYSIS_LAYERS, AnalysisLayer, load_scenario
 
 __all__ = ["command"]
 
 logger = logging.getLogger(__name__)
-
-_LAYERS = ("stations", "centres", "rest_points")
 
 
 @click.command("report")
@@ -34,7 +32,7 @@ _LAYERS = ("stations", "centres", "rest_points")
 )
 @click.option(
     "--layer",
-    type=click.Choice(_LAYERS),
+    type=click.Choice(ANALYSIS_LAYERS),
     default="stations",
     show_default=True,
     help="Facility layer the map shows and new sites are suggested for.",

@@ -26,11 +26,16 @@ from geo.analysis.siting import (
 from geo.coords import COORDINATE_SYSTEMS, CoordinateSystem
 from geo.errors import GeoError
 from geo.layers import candidates_from_file
-from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH, AnalysisLayer, Scenario, load_scenario
+from geo.scenario import (
+    ANALYSIS_LAYERS,
+    DEMO_NOTICE_EN,
+    DEMO_NOTICE_ZH,
+    AnalysisLayer,
+    Scenario,
+    load_scenario,
+)
 
 __all__ = ["command"]
-
-_LAYERS = ("stations", "centres", "rest_points")
 
 
 @click.command("sites")
@@ -43,7 +48,7 @@ _LAYERS = ("stations", "centres", "rest_points")
 )
 @click.option(
     "--layer",
-    type=click.Choice(_LAYERS),
+    type=click.Choice(ANALYSIS_LAYERS),
     default="stations",
     show_default=True,
     help="Facility layer that gets new sites.",

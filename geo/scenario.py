@@ -31,6 +31,7 @@ from geo.layers.rest_points import rest_points_from_file
 from geo.layers.stations import stations_from_file
 
 __all__ = [
+    "ANALYSIS_LAYERS",
     "DEMO_NOTICE_EN",
     "DEMO_NOTICE_ZH",
     "AnalysisLayer",
@@ -51,7 +52,8 @@ DEMO_NOTICE_EN = (
 )
 
 AnalysisLayer = Literal["stations", "centres", "rest_points"]
-_ANALYSIS_LAYERS: tuple[str, ...] = get_args(AnalysisLayer)
+#: The analysis layers, in their usual order.
+ANALYSIS_LAYERS: tuple[AnalysisLayer, ...] = get_args(AnalysisLayer)
 _STATION_KIND: dict[str, str] = {"stations": "station", "centres": "centre"}
 _SCENARIO_FILES = ("grids", "stations", "rest_points")
 
@@ -110,8 +112,8 @@ class Scenario:
         ScenarioError
             If ``layer`` is not one of the analysis layers.
         """
-        if layer not in _ANALYSIS_LAYERS:
-            msg = f"unknown analysis layer {layer!r}; use one of {', '.join(_ANALYSIS_LAYERS)}"
+        if layer not in ANALYSIS_LAYERS:
+            msg = f"unknown analysis layer {layer!r}; use one of {', '.join(ANALYSIS_LAYERS)}"
             raise ScenarioError(msg)
         if layer == "rest_points":
             return self.rest_points.reset_index(drop=True)

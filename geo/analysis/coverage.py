@@ -60,6 +60,7 @@ from geo.analysis.network import WalkNetwork
 from geo.analysis.rules import DEFAULT_RULES, REST_POINT_CIRCLE, ServiceRule
 from geo.analysis.service_areas import LayerAreas, areas_frame, layer_areas
 from geo.errors import AnalysisError
+from geo.scenario import ANALYSIS_LAYERS
 
 if TYPE_CHECKING:
     from geo.scenario import Scenario
@@ -511,7 +512,7 @@ def analyze_scenario(
         raise AnalysisError(msg)
     engine = CoverageEngine(network, scenario.grids, progress=progress)
     results: dict[str, LayerCoverage] = {}
-    for layer in ("stations", "centres", "rest_points"):
+    for layer in ANALYSIS_LAYERS:
         results[layer] = engine.layer_coverage(scenario.facilities(layer), chosen[layer])
     if straight_line_circle:
         results["rest_points_circle"] = engine.layer_coverage(

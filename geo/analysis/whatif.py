@@ -27,10 +27,11 @@ from geo.analysis._demand import DemandIndex
 from geo.analysis.rules import DEFAULT_RULES, ServiceRule
 from geo.coords import CoordinateSystem, convert
 from geo.errors import AnalysisError, ScenarioError
+from geo.scenario import ANALYSIS_LAYERS
 
 if TYPE_CHECKING:
     from geo.analysis.coverage import CoverageEngine
-    from geo.scenario import AnalysisLayer, Scenario
+    from geo.scenario import Scenario
 
 __all__ = ["Comparison", "Edit", "WhatIf", "compare"]
 
@@ -38,8 +39,6 @@ logger = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
 GridStatus = Literal["uncovered", "partial", "covered", "no residents"]
-
-_ANALYSIS_LAYERS: tuple[AnalysisLayer, ...] = ("stations", "centres", "rest_points")
 
 
 @dataclass(frozen=True)
@@ -197,7 +196,7 @@ class WhatIf:
         WhatIf
         """
         layers: dict[str, gpd.GeoDataFrame] = {
-            layer: scenario.facilities(layer) for layer in _ANALYSIS_LAYERS
+            layer: scenario.facilities(layer) for layer in ANALYSIS_LAYERS
         }
         return cls.from_layers(engine, layers, rules=rules, name=name)
 
