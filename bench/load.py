@@ -247,7 +247,7 @@ def started_server(*, osm_file: Path | None = None, timeout_s: float = 120.0) ->
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="circles-bench-") as folder:
         command = [
-            sys.executable, "-m", "cli", "serve",
+            sys.executable, "-m", "api.cli", "serve",
             "--host", "127.0.0.1", "--port", str(port),
             "--basemap", "none", "--data-dir", folder,
         ]  # fmt: skip

@@ -17,7 +17,7 @@ import shapely
 from click.testing import CliRunner
 from scipy.sparse.csgraph import dijkstra
 
-from cli import main
+from api.cli import main
 from geo.analysis import network as network_module
 from geo.analysis.network import (
     WalkNetwork,

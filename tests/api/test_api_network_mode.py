@@ -138,7 +138,7 @@ def test_circles_serve_prints_the_url_and_serves(tmp_path: Path) -> None:
     with httpx.Client() as probe:
         port = _free_port()
         process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--basemap", "none",
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--basemap", "none",
              "--data-dir", str(tmp_path / "store")],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from click.testing import CliRunner, Result
 
-from cli import main
+from api.cli import main
 from geo import settings
 from geo.analysis import DEFAULT_RULES, CoverageEngine, gb50180_rules, network_from_osm_file
 from geo.export import approximate_notice

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from click.testing import CliRunner, Result
 
-from cli import main
+from api.cli import main
 from geo import settings
 from geo.analysis import NearestFacilities, network_from_osm_file
 from geo.coords import convert

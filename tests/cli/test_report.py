@@ -14,7 +14,7 @@ import pytest
 import shapely
 from click.testing import CliRunner, Result
 
-from cli import main
+from api.cli import main
 from geo import settings
 from geo.analysis.network import network_from_osm_file
 from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from api.cli import main
 from geo.errors import LayerReadError, LayerValidationError
 from geo.layers import (
     boundary_from_file,

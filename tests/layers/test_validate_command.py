@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from shapely.geometry import box
 
-from cli import main
-from cli.validate import command
+from api.cli import main
+from api.cli.validate import command
 
 
 def run(*arguments: str):

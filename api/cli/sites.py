@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from cli._options import load_network, network_options
+from api.cli._options import load_network, network_options
 from geo.analysis.candidates import DEFAULT_SPACING_M, candidate_sites
 from geo.analysis.coverage import CoverageEngine
 from geo.analysis.network import WalkNetwork

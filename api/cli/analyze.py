@@ -9,8 +9,8 @@ from typing import Any
 import click
 from tqdm.auto import tqdm
 
-from cli._coverage_map import write_coverage_map
-from cli._options import (
+from api.cli._coverage_map import write_coverage_map
+from api.cli._options import (
     LayerFiles,
     layer_file_options,
     load_network,

@@ -10,7 +10,7 @@ import click
 import geopandas as gpd
 import shapely
 
-from cli._options import (
+from api.cli._options import (
     LayerFiles,
     boundary_around,
     layer_file_options,

@@ -9,15 +9,15 @@ import click
 
 __all__ = ["main"]
 
-#: command name -> module under ``cli`` that defines a click command called ``command``.
+#: command name -> module under ``api.cli`` that defines a click command called ``command``.
 COMMANDS: dict[str, str] = {
-    "validate": "cli.validate",
-    "sites": "cli.sites",
-    "report": "cli.report",
-    "network": "cli.network",
-    "serve": "cli.serve",
-    "analyze": "cli.analyze",
-    "nearest": "cli.nearest",
+    "validate": "api.cli.validate",
+    "sites": "api.cli.sites",
+    "report": "api.cli.report",
+    "network": "api.cli.network",
+    "serve": "api.cli.serve",
+    "analyze": "api.cli.analyze",
+    "nearest": "api.cli.nearest",
 }
 
 

@@ -9,7 +9,7 @@ from typing import Literal, cast
 
 import click
 
-from cli._options import load_network, network_options
+from api.cli._options import load_network, network_options
 from geo.analysis.candidates import candidate_sites
 from geo.analysis.coverage import CoverageEngine, analyze_scenario
 from geo.analysis.siting import maximal_covering_sites
