@@ -267,6 +267,7 @@ def _summary(
         "exact_objective": (
             None if figures["exact_objective"] is None else round(figures["exact_objective"], 1)
         ),
+        "exact_status": figures["exact_status"],
         "bound": round(figures["bound"], 1),
         "target_met": figures["target_met"],
         "solve_seconds": {key: round(v, 4) for key, v in figures["solve_seconds"].items()},
@@ -340,6 +341,10 @@ def _headline(summary: dict[str, Any]) -> str:
     after = summary["share_covered_after"] or 0.0
     gap = summary["optimality_gap"]
     gap_text = f"greedy gap {'<= ' if summary['gap_is_bound'] else ''}{100 * gap:.1f}%"
+    if summary["exact_status"] == "time limit":
+        gap_text += f"; exact: time limit, bound {summary['bound']:,.1f}"
+    elif summary["exact_status"] == "unproven":
+        gap_text += "; exact: solver's optimum not confirmed"
     line = (
         f"{summary['sites']} sites for {summary['layer']} add "
         f"{summary['residents_added']:,.0f} residents: {100 * before:.1f}% -> "

@@ -4,6 +4,12 @@ The instance is reduced before it reaches the solver: demand units that no candi
 reaches or that weigh nothing are dropped, demand units reached by the same candidates
 are merged into one (their weights summed), and candidates that reach the same demand
 units are kept once. HiGHS solves the model when ``highspy`` is installed, CBC otherwise.
+
+A solver's word is not taken on trust: the returned site choice is checked against the
+instance (integral, feasible, its objective recomputed from the coverage matrix) and is
+called optimal only when the solver's status says so and its own bound agrees with the
+recomputed objective. A claimed optimum that fails the check is solved again without the
+warm start; if that fails too, the answer is returned as unproven, with no bound.
 """
 
 from __future__ import annotations
@@ -13,16 +19,30 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pulp
 import scipy.sparse as sp
 
-__all__ = ["ExactResult", "ReducedInstance", "reduce_instance", "solve_lscp", "solve_mclp"]
+__all__ = [
+    "ExactResult",
+    "ExactStatus",
+    "ReducedInstance",
+    "reduce_instance",
+    "solve_lscp",
+    "solve_mclp",
+]
 
 logger = logging.getLogger(__name__)
+
+ExactStatus = Literal["optimal", "time limit", "unproven"]
+
+# slack allowed between a solver's bound and the recomputed objective, relative and absolute
+_TOLERANCE = 1e-6
+# a binary variable further than this from 0 or 1 is not an integral answer
+_INTEGRALITY = 1e-5
 
 
 @dataclass(frozen=True)
@@ -69,11 +89,17 @@ class ExactResult:
     selected
         Original row indices of the chosen candidates (unordered).
     objective
-        Weight covered (maximal covering) or number of sites (set covering).
-    optimal
-        True when the solver proved the answer optimal within the time limit.
+        Weight covered (maximal covering) or number of sites (set covering), recomputed
+        from the coverage matrix for ``selected``, not read from the solver.
+    status
+        {"optimal", "time limit", "unproven"}: "optimal" when the solver's status says
+        so and its bound equals the recomputed objective; "time limit" when it stopped
+        with a feasible answer and (HiGHS) the bound in ``bound``; "unproven" when it
+        claimed an optimum that the check refuted, even after a solve without the
+        warm start.
     bound
-        The solver's best bound on the optimum (HiGHS only; ``None`` otherwise).
+        The solver's best bound on the optimum (HiGHS only; ``None`` otherwise, and
+        ``None`` when the bound contradicts the recomputed objective).
     seconds
         Wall-clock time for building and solving the model.
     solver
@@ -82,10 +108,15 @@ class ExactResult:
 
     selected: tuple[int, ...]
     objective: float
-    optimal: bool
+    status: ExactStatus
     bound: float | None
     seconds: float
     solver: str
+
+    @property
+    def optimal(self) -> bool:
+        """True when the answer is proven optimal."""
+        return self.status == "optimal"
 
 
 def reduce_instance(reach: sp.csr_matrix, weights: npt.NDArray[np.float64]) -> ReducedInstance:
@@ -177,7 +208,7 @@ def solve_mclp(
         return ExactResult(
             tuple(int(r) for r in instance.rows),
             float(instance.weights.sum()),
-            True,
+            "optimal",
             float(instance.weights.sum()),
             time.perf_counter() - began,
             "none",
@@ -197,7 +228,8 @@ def solve_mclp(
     covered = np.minimum(instance.reach.T.astype(np.float64) @ sites, 1.0)
     initial = dict(zip([v.name for v in x], sites.tolist(), strict=True))
     initial |= dict(zip([v.name for v in y], covered.tolist(), strict=True))
-    return _solve(model, x, instance.rows, time_limit_s=time_limit_s, began=began, start=initial)
+    check = _Check(instance, maximise=True, k=k, required=None)
+    return _solve(model, x, check, time_limit_s=time_limit_s, began=began, start=initial)
 
 
 def solve_lscp(
@@ -251,7 +283,34 @@ def solve_lscp(
         model += pulp.LpAffineExpression(zip(y, instance.weights.tolist(), strict=True)) >= required
         covered = np.minimum(instance.reach.T.astype(np.float64) @ sites, 1.0)
         initial |= dict(zip([v.name for v in y], covered.tolist(), strict=True))
-    return _solve(model, x, instance.rows, time_limit_s=time_limit_s, began=began, start=initial)
+    check = _Check(instance, maximise=False, k=None, required=required)
+    return _solve(model, x, check, time_limit_s=time_limit_s, began=began, start=initial)
+
+
+@dataclass(frozen=True)
+class _Check:
+    """The instance a solver answer must satisfy, to verify it without the solver.
+
+    ``k`` caps the number of sites (maximal covering); ``required`` is the weight to
+    cover (partial set covering), ``None`` with ``maximise=False`` meaning every column.
+    """
+
+    instance: ReducedInstance
+    maximise: bool
+    k: int | None
+    required: float | None
+
+    def objective(self, sites: npt.NDArray[np.bool_]) -> float | None:
+        """The objective of the 0/1 choice ``sites`` over the kept rows, None if infeasible."""
+        covered = np.asarray(self.instance.reach.T @ sites.astype(np.float64)).ravel() > 0.5
+        weight = float(self.instance.weights[covered].sum())
+        count = int(sites.sum())
+        if self.maximise:
+            return weight if self.k is None or count <= self.k else None
+        if self.required is None:
+            return float(count) if bool(covered.all()) else None
+        enough = weight >= self.required - _TOLERANCE * max(1.0, abs(self.required))
+        return float(count) if enough else None
 
 
 def _variable(model: pulp.LpProblem, name: str, *, binary: bool = False) -> pulp.LpVariable:
@@ -273,6 +332,9 @@ class _StartedHiGHS(pulp.HiGHS):  # type: ignore[misc]
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
         import highspy
 
+        if not self.start:
+            super().callSolver(lp)
+            return
         # buildSolverModel numbered the columns in the order of lp.variables()
         solution = highspy.HighsSolution()
         solution.col_value = [self.start.get(v.name, 0.0) for v in lp.variables()]
@@ -284,34 +346,57 @@ class _StartedHiGHS(pulp.HiGHS):  # type: ignore[misc]
 def _solver(time_limit_s: float, start: Mapping[str, float]) -> pulp.LpSolver:
     """HiGHS through highspy when it is installed, else CBC (a system one or PuLP's own).
 
-    Both start from ``start`` (variable name -> value), a known feasible solution.
+    Both start from ``start`` (variable name -> value), a known feasible solution, unless
+    it is empty.
     """
     options: dict[str, Any] = {"msg": False, "timeLimit": time_limit_s, "gapRel": 0.0}
     highs = _StartedHiGHS(start, **options)
     if highs.available():
         return highs
     logger.info("HiGHS is not available; solving with CBC")
-    coin = pulp.COIN_CMD(warmStart=True, **options)
+    coin = pulp.COIN_CMD(warmStart=bool(start), **options)
     if coin.available():
         return coin
-    return pulp.PULP_CBC_CMD(warmStart=True, **options)
+    return pulp.PULP_CBC_CMD(warmStart=bool(start), **options)
 
 
 def _solve(
     model: pulp.LpProblem,
     x: list[pulp.LpVariable],
-    rows: npt.NDArray[np.int64],
+    check: _Check,
     *,
     time_limit_s: float,
     began: float,
     start: Mapping[str, float],
 ) -> ExactResult | None:
-    for variable in model.variables():
-        variable.setInitialValue(start.get(variable.name, 0.0))
+    """Solve ``model`` from ``start``; once more without it if the answer fails the check."""
+    result = _run(model, x, check, time_limit_s=time_limit_s, began=began, start=start)
+    if not start or (result is not None and result.status != "unproven"):
+        return result
+    logger.warning("solving again without the warm start")
+    remaining = max(time_limit_s - (time.perf_counter() - began), 1.0)
+    cold = _run(model, x, check, time_limit_s=remaining, began=began, start={})
+    return result if cold is None else cold
+
+
+def _run(
+    model: pulp.LpProblem,
+    x: list[pulp.LpVariable],
+    check: _Check,
+    *,
+    time_limit_s: float,
+    began: float,
+    start: Mapping[str, float],
+) -> ExactResult | None:
+    """One solver run, its answer verified against ``check``."""
+    if start:
+        for variable in model.variables():
+            variable.setInitialValue(start.get(variable.name, 0.0))
     solver = _solver(time_limit_s, start)
     model.solve(solver)
     seconds = time.perf_counter() - began
-    if model.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+    claimed = model.sol_status
+    if claimed not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         logger.warning(
             "%s found no solution in %.1f s (status %s)",
             solver.name,
@@ -319,18 +404,58 @@ def _solve(
             pulp.LpStatus[model.status],
         )
         return None
-    chosen = tuple(int(rows[j]) for j, v in enumerate(x) if (v.varValue or 0.0) > 0.5)
-    objective = float(pulp.value(model.objective) or 0.0)
-    optimal = model.sol_status == pulp.LpSolutionOptimal
-    bound = objective if optimal else _dual_bound(model)
-    logger.info(
-        "%s: objective %.1f (%s) in %.2f s",
-        solver.name,
-        objective,
-        "optimal" if optimal else "time limit",
-        seconds,
-    )
-    return ExactResult(chosen, objective, optimal, bound, seconds, str(solver.name))
+    values = np.array([v.varValue if v.varValue is not None else np.nan for v in x])
+    sites = values > 0.5
+    objective = check.objective(sites)
+    if objective is None or not bool(np.all(np.abs(values - sites) <= _INTEGRALITY)):
+        logger.warning(
+            "%s returned a site choice that is not a solution (status %s); ignoring it",
+            solver.name,
+            pulp.LpStatus[model.status],
+        )
+        return None
+    status, bound = _verdict(model, check.maximise, objective, claimed == pulp.LpSolutionOptimal)
+    chosen = tuple(int(check.instance.rows[j]) for j in np.flatnonzero(sites))
+    logger.info("%s: objective %.1f (%s) in %.2f s", solver.name, objective, status, seconds)
+    return ExactResult(chosen, objective, status, bound, seconds, str(solver.name))
+
+
+def _verdict(
+    model: pulp.LpProblem, maximise: bool, objective: float, claimed_optimal: bool
+) -> tuple[ExactStatus, float | None]:
+    """How a solved model ended, judged against ``objective``, the recomputed one.
+
+    Optimal only if the solver says so (or its bound meets the objective) and neither its
+    own objective nor its bound disagrees with the recomputed one; a bound on the wrong
+    side of the objective is dropped.
+    """
+    slack = _TOLERANCE * max(1.0, abs(objective))
+    bound = _dual_bound(model)
+    reported = _reported_objective(model)
+    contradicted = abs(reported - objective) > slack if claimed_optimal else False
+    if bound is not None and (bound < objective - slack if maximise else bound > objective + slack):
+        contradicted, bound = True, None
+    if contradicted or (claimed_optimal and bound is not None and abs(bound - objective) > slack):
+        logger.warning(
+            "the solver claimed an optimum (objective %.3f, bound %s) that its answer, worth "
+            "%.3f, does not bear out",
+            reported,
+            bound,
+            objective,
+        )
+        return "unproven", None
+    if claimed_optimal or (bound is not None and abs(bound - objective) <= slack):
+        return "optimal", objective if bound is None else bound
+    return "time limit", bound
+
+
+def _reported_objective(model: pulp.LpProblem) -> float:
+    """The objective the solver itself reports (HiGHS's own figure, else PuLP's)."""
+    highs_model = getattr(model, "solverModel", None)
+    if highs_model is None:
+        return float(pulp.value(model.objective) or 0.0)
+    value = float(highs_model.getObjectiveValue())
+    return -value if model.sense == pulp.LpMaximize else value
 
 
 def _dual_bound(model: pulp.LpProblem) -> float | None:

@@ -30,7 +30,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geo.analysis._demand import DemandIndex
-from geo.analysis._exact import ExactResult, reduce_instance, solve_lscp, solve_mclp
+from geo.analysis._exact import (
+    ExactResult,
+    ExactStatus,
+    reduce_instance,
+    solve_lscp,
+    solve_mclp,
+)
 from geo.analysis._greedy import lazy_greedy
 from geo.errors import AnalysisError
 
@@ -90,6 +96,10 @@ class CoverSolution:
         The greedy answer: residents added (maximal) or sites needed (set).
     exact_objective
         The integer program's answer, or ``None`` when it was not run or found nothing.
+    exact_status
+        {"optimal", "time limit", "unproven"}: how the integer program ended (see
+        :class:`geo.analysis._exact.ExactResult`), or ``None`` when it was not run or
+        found nothing. Only "optimal" makes ``exact_objective`` the optimum.
     bound
         Best known bound on the optimum: an upper bound on the residents ``k`` sites can
         add (maximal) or a lower bound on the sites needed (set).
@@ -116,6 +126,7 @@ class CoverSolution:
     optimal: bool
     greedy_objective: float
     exact_objective: float | None
+    exact_status: ExactStatus | None
     bound: float
     optimality_gap: float
     gap_is_bound: bool
@@ -234,6 +245,7 @@ def maximal_covering(
         optimal=optimal,
         greedy_objective=greedy.objective,
         exact_objective=exact_objective,
+        exact_status=None if exact is None else exact.status,
         bound=float(bound),
         optimality_gap=gap,
         gap_is_bound=gap_is_bound,
@@ -360,6 +372,7 @@ def set_covering(
         optimal=optimal,
         greedy_objective=greedy_count,
         exact_objective=exact_objective,
+        exact_status=None if exact is None else exact.status,
         bound=float(bound),
         optimality_gap=gap,
         gap_is_bound=gap_is_bound,
@@ -391,8 +404,8 @@ class SiteSuggestions:
         ``residents_total``, ``residents_covered_before``, ``residents_covered_after``,
         ``share_covered_before``, ``share_covered_after``, ``residents_added``,
         ``residents_unreachable``, ``method``, ``optimal``, ``optimality_gap``,
-        ``gap_is_bound``, ``greedy_objective``, ``exact_objective``, ``bound``,
-        ``target_met``, ``solve_seconds`` (per solver), ``approximate``.
+        ``gap_is_bound``, ``greedy_objective``, ``exact_objective``, ``exact_status``,
+        ``bound``, ``target_met``, ``solve_seconds`` (per solver), ``approximate``.
     solution
         The matrix-level answer.
     """
@@ -662,6 +675,7 @@ def _suggestions(
         "gap_is_bound": solution.gap_is_bound,
         "greedy_objective": solution.greedy_objective,
         "exact_objective": solution.exact_objective,
+        "exact_status": solution.exact_status,
         "bound": solution.bound,
         "target_met": solution.target_met,
         "solve_seconds": dict(solution.solve_seconds),

@@ -429,7 +429,7 @@ def test_time_limited_exact_run_keeps_the_better_answer(monkeypatch: pytest.Monk
 
     def stopped_early(instance: _exact.ReducedInstance, k: int, **_: float) -> _exact.ExactResult:
         # an incumbent worse than the greedy's, and the solver's bound at the time limit
-        return _exact.ExactResult((1,), 29.0, optimal=False, bound=60.0, seconds=1.0, solver="x")
+        return _exact.ExactResult((1,), 29.0, "time limit", bound=60.0, seconds=1.0, solver="x")
 
     monkeypatch.setattr("geo.analysis.siting.solve_mclp", stopped_early)
     solution = maximal_covering(sp.csr_matrix(dense), residents, 2, method="exact")
@@ -477,3 +477,94 @@ def test_solver_bound_has_the_objective_sign(sense: int) -> None:
     model += x[0] + x[1] + x[2] == 2
     model.solve(pulp.HiGHS(msg=False))
     assert _exact._dual_bound(model) == pytest.approx(pulp.value(model.objective))
+
+
+class _HandsBackTheStart(_exact._StartedHiGHS):
+    """HiGHS that, given a warm start, reports it as its optimal answer: the defect the
+    exact models must catch (HiGHS 1.16 does this on the seed-2 instance)."""
+
+    def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:  # noqa: N802
+        status = super().findSolutionValues(lp)
+        if not self.start:
+            return status
+        for variable in lp.variables():
+            variable.varValue = self.start.get(variable.name, 0.0)
+        return pulp.LpStatusOptimal, pulp.LpSolutionOptimal
+
+
+def test_a_warm_start_claimed_optimal_is_verified(monkeypatch: pytest.MonkeyPatch) -> None:
+    reach, residents, covered = random_instance(2, 80, 500, 0.03)
+    remaining = np.where(covered, 0.0, residents)
+    instance = _exact.reduce_instance(reach, remaining)
+    greedy = set_covering(reach, residents, covered=covered, method="greedy")
+    oracle = spopt_lscp(reach, remaining)
+    assert greedy.greedy_objective > oracle  # the warm start is not optimal
+    monkeypatch.setattr(_exact, "_StartedHiGHS", _HandsBackTheStart)
+
+    exact = _exact.solve_lscp(instance, None, time_limit_s=60.0, start=greedy.selected)
+
+    assert exact is not None
+    assert exact.objective == oracle
+    assert exact.status == "optimal"
+    assert exact.bound == pytest.approx(oracle)
+    chosen = np.zeros(reach.shape[0], dtype=bool)
+    chosen[list(exact.selected)] = True
+    # every resident who can be reached is covered by the returned sites
+    reached = np.asarray(reach.sum(axis=0)).ravel() > 0
+    assert np.asarray(reach[chosen].sum(axis=0)).ravel()[reached & (remaining > 0)].min() > 0
+    solution = set_covering(reach, residents, covered=covered, method="exact")
+    assert solution.exact_objective == oracle
+    assert solution.exact_status == "optimal"
+
+
+def test_a_claimed_optimum_that_stays_refuted_is_unproven(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reach, residents, covered = random_instance(1, 40, 300, 0.05)
+    remaining = np.where(covered, 0.0, residents)
+    instance = _exact.reduce_instance(reach, remaining)
+    greedy = maximal_covering(reach, residents, 5, covered=covered, method="greedy")
+    first_five = {f"x{j}" for j in range(5)}
+    worth = _exact._Check(instance, maximise=True, k=5, required=None).objective(
+        np.arange(instance.reach.shape[0]) < 5
+    )
+    assert worth is not None
+    assert worth < spopt_mclp(reach, remaining, 5)
+
+    class Overstated(_exact._StartedHiGHS):  # type: ignore[misc]
+        """Reports Optimal with the first five sites, start or no start."""
+
+        def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:  # noqa: N802
+            super().findSolutionValues(lp)
+            for variable in lp.variables():
+                if variable.name.startswith("x"):
+                    variable.varValue = 1.0 if variable.name in first_five else 0.0
+            return pulp.LpStatusOptimal, pulp.LpSolutionOptimal
+
+    monkeypatch.setattr(_exact, "_StartedHiGHS", Overstated)
+    exact = _exact.solve_mclp(instance, 5, time_limit_s=60.0, start=greedy.selected)
+    assert exact is not None
+    assert exact.status == "unproven"
+    assert exact.bound is None
+    assert exact.objective == pytest.approx(worth)
+    solution = maximal_covering(reach, residents, 5, covered=covered, method="exact")
+    assert not solution.optimal
+    assert solution.exact_status == "unproven"
+    assert solution.method == "greedy"  # the refuted answer does not replace the greedy's
+    assert solution.residents_added == pytest.approx(greedy.residents_added)
+
+
+def test_the_check_refuses_infeasible_choices() -> None:
+    reach, residents, covered = random_instance(3, 25, 120, 0.10)
+    remaining = np.where(covered, 0.0, residents)
+    instance = _exact.reduce_instance(reach, remaining)
+    everything = np.ones(instance.reach.shape[0], dtype=bool)
+    full = _exact._Check(instance, maximise=False, k=None, required=None)
+    assert full.objective(everything) == instance.reach.shape[0]
+    assert full.objective(~everything) is None
+    capped = _exact._Check(instance, maximise=True, k=3, required=None)
+    assert capped.objective(everything) is None
+    three = np.zeros_like(everything)
+    three[:3] = True
+    covered_by_three = np.asarray(instance.reach[:3].sum(axis=0)).ravel() > 0
+    assert capped.objective(three) == pytest.approx(instance.weights[covered_by_three].sum())
