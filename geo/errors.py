@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "AnalysisError",
+    "BatchError",
     "CoordinateSystemError",
     "GeoError",
     "LayerError",
@@ -68,3 +69,7 @@ class AnalysisError(GeoError, ValueError):
 
 class ScenarioError(GeoError, LookupError):
     """A named scenario, layer or facility does not exist."""
+
+
+class BatchError(GeoError, ValueError):
+    """A batch cannot start: no scenario, an unknown city, two scenarios with one name."""

@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "serve": "api.cli.serve",
     "analyze": "api.cli.analyze",
     "nearest": "api.cli.nearest",
+    "batch": "api.cli.batch",
 }
 
 

@@ -1,0 +1,148 @@
+"""Writers the batch hands to its workers, and the city's interactive map.
+
+The per-district writers are those of ``circles analyze`` (``map.html``) and
+``circles sites`` (``suggestions.geojson``, ``summary.json``), so a batch writes each
+district's files exactly as those commands do.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import folium
+import geopandas as gpd
+
+from api.cli import sites
+from api.cli._coverage_map import (
+    _colour,
+    _inline_leaflet,
+    _legend,
+    _notice_box,
+    _page,
+    write_coverage_map,
+)
+from geo.batch import BatchResult, DistrictWriters, city_grids
+from geo.export import approximate_notice, demo_notice
+from geo.export._atomic import atomic_path
+from geo.export._labels import Language, layer_name
+
+if TYPE_CHECKING:
+    from geo.analysis.network import WalkNetwork
+    from geo.analysis.siting import SiteSuggestions
+    from geo.scenario import Scenario
+
+__all__ = ["WRITERS", "write_city_map", "write_sites_files"]
+
+
+def write_sites_files(
+    out_dir: Path,
+    result: SiteSuggestions,
+    *,
+    scenario: Scenario,
+    layer: str,
+    network: WalkNetwork,
+) -> list[Path]:
+    """Write ``suggestions.geojson`` and ``summary.json`` as ``circles sites`` does."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    grids = scenario.grids
+    names = grids.set_index(grids["grid_id"].astype(str))["name"]
+    summary = sites._summary(result, scenario, layer, network.source, names)
+    paths = [out_dir / "suggestions.geojson", out_dir / "summary.json"]
+    paths[0].write_text(
+        json.dumps(
+            sites._feature_collection(result, scenario, names), ensure_ascii=False, indent=1
+        ),
+        encoding="utf-8",
+    )
+    paths[1].write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    return paths
+
+
+#: The writers of ``circles batch``: the coverage map and the site suggestion files.
+WRITERS = DistrictWriters(coverage_map=write_coverage_map, sites_files=write_sites_files)
+
+
+def write_city_map(
+    path: str | os.PathLike[str],
+    result: BatchResult,
+    *,
+    layer: str = "stations",
+    language: Language = "zh",
+    tiles: str | None = "OpenStreetMap",
+) -> Path:
+    """Write an HTML map of every district's grids, coloured on the coverage map's scale.
+
+    Parameters
+    ----------
+    path
+        Target ``.html`` file; replaced in one step once written.
+    result
+        The batch, whose districts' ``grids.geojson`` are read.
+    layer
+        The coverage key whose covered share colours the grids.
+    language
+        {"zh", "en"}: language of the labels (notices are shown in both).
+    tiles
+        Basemap tiles (folium name or URL template); None for no basemap.
+    """
+    grids = city_grids(result.districts, layer)
+    zh = language == "zh"
+    fmap = folium.Map(tiles=tiles, control_scale=True)
+    _inline_leaflet(fmap)
+    if len(grids):
+        frame = gpd.GeoDataFrame(
+            {
+                "district": grids["title" if zh else "district"].astype(str),
+                "name": grids["name"].fillna("").astype(str),
+                "residents": grids["residents"].round(0),
+                "share": (100 * grids["share_covered"]).round(1),
+                "colour": [_colour(v) for v in grids["share_covered"].to_numpy(dtype=float)],
+            },
+            geometry=grids.geometry,
+            crs="EPSG:4326",
+        )
+        folium.GeoJson(
+            frame,
+            name=layer_name(layer, language),
+            style_function=lambda feature: {
+                "fillColor": feature["properties"]["colour"],
+                "color": "#555555",
+                "weight": 0.6,
+                "fillOpacity": 0.6,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["district", "name", "residents", "share"],
+                aliases=(
+                    ["区县", "网格", "常住人口", "人口覆盖比例 %"]
+                    if zh
+                    else ["District", "Grid", "Residents", "Share of residents covered %"]
+                ),
+            ),
+        ).add_to(fmap)
+        west, south, east, north = grids.total_bounds
+        fmap.fit_bounds([[south, west], [north, east]])
+    notices = []
+    if any(d.demo for d in result.districts):
+        notices += [demo_notice("zh"), demo_notice("en")]
+    if any(d.approximate for d in result.districts):
+        notices += [approximate_notice("zh"), approximate_notice("en")]
+    root = _page(fmap)
+    root.html.add_child(_legend(language))
+    title = html.escape(layer_name(layer, language))
+    root.html.add_child(
+        folium.Element(
+            '<div class="circles-title" style="position: fixed; top: 12px; right: 12px; '
+            "z-index: 1000; background: rgba(255,255,255,0.92); padding: 6px 10px; "
+            f'font-size: 14px; border-radius: 4px;">{title}</div>'
+        )
+    )
+    if notices:
+        root.html.add_child(_notice_box(notices))
+    target = Path(path)
+    with atomic_path(target) as temporary:
+        fmap.save(str(temporary))
+    return target

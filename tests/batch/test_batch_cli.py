@@ -1,0 +1,197 @@
+"""``circles batch`` on a LocalCluster of two process workers, against ``circles analyze``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+from PIL import Image
+
+from api.cli import main
+from geo.batch import SUMMARY_HEADERS
+from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH
+
+pytestmark = pytest.mark.slow
+
+ANALYZE_FILES = ("summary.json", "grids.geojson", "underserved.geojson", "service_areas.geojson")
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def read(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory, scenario_folders: dict[str, Path]) -> Path:
+    """One batch: the bundled Jingkou, two altered copies and a broken district."""
+    root = tmp_path_factory.mktemp("batch")
+    result = invoke(
+        "batch",
+        "jingkou",
+        str(scenario_folders["half_stations"]),
+        str(scenario_folders["north_grids"]),
+        str(scenario_folders["broken"]),
+        "--out",
+        str(root / "out"),
+        "--workers",
+        "2",
+        "--cache-folder",
+        str(root / "cache"),
+        "--no-progress",
+    )
+    (root / "exit_code").write_text(str(result.exit_code))
+    (root / "output.txt").write_text(result.output, encoding="utf-8")
+    return root
+
+
+def analyze(folder: Path, cache: Path, scenario: str | Path) -> Path:
+    """``circles analyze`` on a bundled name or a scenario folder's files."""
+    if isinstance(scenario, Path):
+        layers = ["--boundary", "grids", "stations", "rest-points"]
+        args = [
+            item
+            for option in layers
+            for item in (
+                (option, str(scenario / "boundary.geojson"))
+                if option == "--boundary"
+                else (f"--{option}", str(scenario / f"{option.replace('-', '_')}.geojson"))
+            )
+        ]
+    else:
+        args = ["--scenario", scenario]
+    result = invoke(
+        "analyze", *args, "--out", str(folder), "--cache-folder", str(cache), "--no-progress"
+    )
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_exit_code_says_one_district_failed(batch: Path) -> None:
+    output = (batch / "output.txt").read_text(encoding="utf-8")
+    assert (batch / "exit_code").read_text() == "1"
+    assert "3 of 4 districts done" in output
+
+
+def test_bundled_district_files_equal_circles_analyze_and_sites(
+    batch: Path, tmp_path: Path
+) -> None:
+    reference = analyze(tmp_path / "analyze", tmp_path / "cache", "jingkou")
+    district = batch / "out" / "jingkou"
+    for name in ANALYZE_FILES:
+        assert read(district / name) == read(reference / name), name
+    assert (district / "map.html").stat().st_size > 100_000
+
+    sites = tmp_path / "sites"
+    result = invoke("sites", "--scenario", "jingkou", "--out", str(sites),
+                    "--cache-folder", str(tmp_path / "cache"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for name in ("suggestions.geojson", "summary.json"):
+        assert (district / "sites" / name).read_bytes() == (sites / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("name", ["half_stations", "north_grids"])
+def test_folder_district_figures_equal_circles_analyze(
+    batch: Path, tmp_path: Path, scenario_folders: dict[str, Path], name: str
+) -> None:
+    reference = analyze(tmp_path / "analyze", tmp_path / "cache", scenario_folders[name])
+    district = batch / "out" / name
+    ours, theirs = read(district / "summary.json"), read(reference / "summary.json")
+    assert ours["layers"] == theirs["layers"]
+    assert ours["network"] == theirs["network"]
+    for file in ("grids.geojson", "underserved.geojson", "service_areas.geojson"):
+        assert read(district / file)["features"] == read(reference / file)["features"], file
+
+
+def test_altered_districts_really_differ(batch: Path) -> None:
+    summaries = {
+        name: read(batch / "out" / name / "summary.json")["layers"]
+        for name in ("jingkou", "half_stations", "north_grids")
+    }
+    assert summaries["half_stations"]["stations"]["facilities"] == 80
+    shares = {name: layers["stations"]["share_covered"] for name, layers in summaries.items()}
+    assert len(set(shares.values())) == 3
+
+
+def test_broken_district_fails_alone_with_its_validation_report(batch: Path) -> None:
+    output = (batch / "output.txt").read_text(encoding="utf-8")
+    assert "broken: FAILED (LayerValidationError)" in output
+    assert "row 4, column households: value -5 is negative" in output
+    assert not (batch / "out" / "broken").exists()
+    assert not list((batch / "out").glob(".*partial"))
+    report = read(batch / "out" / "batch.json")
+    assert report["ok"] is False
+    [failure] = report["failures"]
+    assert failure["name"] == "broken"
+    assert "households: value -5 is negative" in failure["message"]
+    assert [d["name"] for d in report["districts"]] == ["jingkou", "half_stations", "north_grids"]
+
+
+def test_city_summary_has_a_row_per_district(batch: Path) -> None:
+    out = batch / "out"
+    table = pd.read_csv(out / "summary.csv", dtype={"adcode": str})
+    assert list(table.columns) == list(SUMMARY_HEADERS)
+    assert list(table["district"]) == ["jingkou", "half_stations", "north_grids", "broken"]
+    assert list(table["status"]) == ["ok", "ok", "ok", "failed"]
+    for row in table.iloc[:3].itertuples(index=False):
+        layers = read(out / str(row.district) / "summary.json")["layers"]
+        assert row.stations_share_covered == pytest.approx(layers["stations"]["share_covered"])
+        assert row.centres_facilities == layers["centres"]["facilities"]
+        sites = read(out / str(row.district) / "sites" / "summary.json")
+        assert row.residents_added == pytest.approx(sites["residents_added"], abs=0.1)
+        assert row.sites == sites["sites"]
+        underserved = read(out / str(row.district) / "underserved.geojson")["features"]
+        stations = [f for f in underserved if f["properties"]["layer"] == "stations"]
+        assert row.stations_underserved_grids == len(stations)
+        assert row.notice.startswith(DEMO_NOTICE_ZH)
+
+    sheets = pd.read_excel(out / "summary.xlsx", sheet_name=None)
+    assert list(sheets) == ["汇总", "未覆盖网格排名", "说明"]
+    assert list(sheets["汇总"].columns[:6]) == [
+        "区县",
+        "名称",
+        "行政区划代码",
+        "状态",
+        "常住人口",
+        "网格数",
+    ]
+    assert "网格党群服务站人口覆盖比例" in sheets["汇总"].columns
+    assert DEMO_NOTICE_ZH in set(sheets["说明"]["内容"])
+
+
+def test_city_ranking_orders_every_districts_underserved_grids(batch: Path) -> None:
+    out = batch / "out"
+    ranking = pd.read_csv(out / "underserved.csv")
+    stations = ranking.loc[ranking["layer"] == "stations"]
+    expected = sum(
+        1
+        for name in ("jingkou", "half_stations", "north_grids")
+        for f in read(out / name / "underserved.geojson")["features"]
+        if f["properties"]["layer"] == "stations"
+    )
+    assert len(stations) == expected
+    assert list(stations["city_rank"]) == list(range(1, expected + 1))
+    assert stations["residents_uncovered"].is_monotonic_decreasing
+    assert set(stations["district"]) == {"jingkou", "half_stations", "north_grids"}
+
+
+def test_city_maps_show_every_district_and_the_notices(batch: Path) -> None:
+    out = batch / "out"
+    with Image.open(out / "map.png") as image:
+        assert image.size[0] > 1000
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 50
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert DEMO_NOTICE_ZH in page and DEMO_NOTICE_EN in page
+    grids = sum(
+        len(read(out / name / "grids.geojson")["features"])
+        for name in ("jingkou", "half_stations", "north_grids")
+    )
+    assert page.count('"grid_id"') == 0  # the page carries the figures, not the ids
+    assert page.count('"share":') == grids
