@@ -13,6 +13,7 @@ __all__ = [
     "GeoError",
     "LayerError",
     "LayerReadError",
+    "LayerTooLargeError",
     "LayerValidationError",
     "LayerWarning",
     "NetworkError",
@@ -35,6 +36,11 @@ class LayerError(GeoError, ValueError):
 
 class LayerReadError(LayerError):
     """A file cannot be read at all: missing, empty, unknown format or undecodable."""
+
+
+class LayerTooLargeError(LayerReadError):
+    """A file exceeds the resource budget (features, columns, cells, vertices, nesting or
+    size; see :mod:`geo.settings`) and was not read further."""
 
 
 class LayerValidationError(LayerError):

@@ -6,6 +6,7 @@ Change them at run time, for example ``geo.settings.walk_speed_kmh = 4.0``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 #: Walking speed in km/h used to turn metres into minutes. 4.5 km/h (75 m per minute)
@@ -42,3 +43,47 @@ progress: bool = True
 #: Persons per household used to estimate a grid's residents when only households are
 #: known: 2.44, Jingkou's figure in the 2020 (7th) census.
 persons_per_household: float = 2.44
+
+
+def _env_int(name: str, default: int) -> int:
+    """An integer setting from the environment variable ``name``, else ``default``."""
+    text = os.environ.get(name, "").strip().replace("_", "").replace(",", "")
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        msg = f"{name}={os.environ[name]!r} is not a whole number; set it to one, e.g. {default}"
+        raise ValueError(msg) from None
+    if value < 1:
+        msg = f"{name}={value} must be at least 1; the default is {default}"
+        raise ValueError(msg)
+    return value
+
+
+# Resource budget of every input file. Each reader checks it before it builds a table and
+# refuses a file past it with a message naming the limit and how to raise it: at run time
+# (``geo.settings.max_features = 100_000``) or, for the command line, the service and
+# batch workers, with the environment variable named beside each value.
+
+#: Features (data rows of a CSV/XLSX sheet, features of a GIS layer) per layer.
+#: ``CIRCLES_MAX_FEATURES``.
+max_features: int = _env_int("CIRCLES_MAX_FEATURES", 50_000)
+
+#: Columns per table (CSV, XLSX sheet, attribute table). ``CIRCLES_MAX_COLUMNS``.
+max_columns: int = _env_int("CIRCLES_MAX_COLUMNS", 500)
+
+#: Cells per CSV file or XLSX sheet (rows x columns as filled). ``CIRCLES_MAX_CELLS``.
+max_cells: int = _env_int("CIRCLES_MAX_CELLS", 2_000_000)
+
+#: Vertices per geometry (a district outline has tens of thousands).
+#: ``CIRCLES_MAX_VERTICES``.
+max_vertices: int = _env_int("CIRCLES_MAX_VERTICES", 500_000)
+
+#: Nesting depth of a GeoJSON document (a MultiPolygon feature collection needs 9).
+#: ``CIRCLES_MAX_NESTING``.
+max_nesting: int = _env_int("CIRCLES_MAX_NESTING", 64)
+
+#: Bytes of a layer file, or of the unpacked content of an archive (XLSX, zipped
+#: Shapefile). ``CIRCLES_MAX_INPUT_BYTES``.
+max_input_bytes: int = _env_int("CIRCLES_MAX_INPUT_BYTES", 200 * 1024 * 1024)

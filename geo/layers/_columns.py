@@ -75,7 +75,8 @@ class Columns:
     Attributes
     ----------
     frame
-        The cells as read, one column per header in the file, indexed by 1-based row.
+        The cells as read, one column per header in the file, indexed by the row numbers
+        of the file (spreadsheet row, CSV line, feature index).
     sources
         Schema column -> the header it was read from, as written in the file.
     """
@@ -88,7 +89,7 @@ class Columns:
 
     @property
     def rows(self) -> list[int]:
-        """The 1-based row numbers of the table."""
+        """The row numbers of the table, as the file numbers them."""
         return [int(row) for row in self.frame.index]
 
     def label(self, target: str) -> str:

@@ -326,6 +326,7 @@ def to_wgs84(
 
 def check_within(
     geometries: _Geometries,
+    written: _Geometries,
     rows: list[int],
     boundary: BaseGeometry,
     labels: Labels,
@@ -334,20 +335,29 @@ def check_within(
 ) -> None:
     """Warn of every point outside ``boundary``, and every polygon whose inner point is.
 
-    ``geometries`` and ``boundary`` are in EPSG:4326; ``rows`` numbers the geometries.
+    ``geometries`` and ``boundary`` are in EPSG:4326; ``written`` are the same geometries
+    as the file gives them (before conversion), whose coordinates a point's warning
+    quotes when they differ; ``rows`` numbers the geometries as the file does.
     """
-    present = [(row, g) for row, g in zip(rows, geometries, strict=True) if g is not None]
-    probes = [g if isinstance(g, Point) else g.representative_point() for _, g in present]
+    present = [
+        (row, g, w) for row, g, w in zip(rows, geometries, written, strict=True) if g is not None
+    ]
+    probes = [g if isinstance(g, Point) else g.representative_point() for _, g, _ in present]
     inside = shapely.covers(boundary, np.asarray(probes, dtype=object))
-    for (row, geometry), probe, covered in zip(present, probes, inside, strict=True):
+    for (row, geometry, source), probe, covered in zip(present, probes, inside, strict=True):
         if covered:
             continue
         where = f"{probe.x:.6f}, {probe.y:.6f}"
+        noun = "point" if isinstance(geometry, Point) else "polygon"
+        if isinstance(source, Point) and not source.equals_exact(probe, 1e-9):
+            where_written = f"{source.x!r}, {source.y!r}"
+            noun_where = f"point at {where} (WGS-84; {where_written} as written in the file)"
+        else:
+            noun_where = f"{noun} at {where}"
         report.warning(
             row,
             labels.lat if labels.cells else labels.lon,
             where,
-            f"{'point' if isinstance(geometry, Point) else 'polygon'} at {where} lies "
-            "outside the district boundary",
+            f"{noun_where} lies outside the district boundary",
             f"check its coordinates and the crs of the {layer} file",
         )

@@ -14,6 +14,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from geo.coords import CoordinateSystem, check_coordinate_system
+from geo.layers._budget import Budget, check_vertices
 from geo.layers._columns import Columns, match_columns
 from geo.layers._crs import plan_crs
 from geo.layers._geometry import GeometryKind, check_within, source_geometry, to_wgs84
@@ -81,6 +82,7 @@ def check_layer(
     crs: str | None,
     boundary: BaseGeometry | None,
     source_layer: str | None,
+    budget: Budget | None = None,
 ) -> Checked:
     """Read and check a layer file, recording every problem in the report.
 
@@ -96,33 +98,40 @@ def check_layer(
         District outline in EPSG:4326, or None; features outside it are warned of.
     source_layer
         Sheet, GeoPackage layer or zipped shapefile to read, when the file holds several.
+    budget
+        The limits the file must keep to; None uses the current :mod:`geo.settings`.
 
     Raises
     ------
     FileProblemError
-        If the file cannot be read at all.
+        If the file cannot be read at all, or exceeds the budget (``BudgetError``).
     CoordinateSystemError
         If ``crs`` is not a supported name.
     """
     system: CoordinateSystem | None = None if crs is None else check_coordinate_system(crs)
     file = Path(path)
     report = ValidationReport(layer=spec.name, source=file.name)
-    raw = read_table(file, layer=spec.name, source_layer=source_layer, report=report)
+    budget = Budget.current() if budget is None else budget
+    raw = read_table(file, layer=spec.name, source_layer=source_layer, report=report, budget=budget)
     report.rows = len(raw.frame)
+    if report.rows > budget.features:
+        found = f"the file holds {report.rows:,} features"
+        raise budget.refuse(file, "features", found)
     columns = match_columns(
         raw.frame, spec.columns, required=spec.required, layer=spec.name, report=report
     )
-    geometry, labels = source_geometry(raw.geometry, columns, spec.geometry, spec.name, report)
+    written, labels = source_geometry(raw.geometry, columns, spec.geometry, spec.name, report)
+    check_vertices(file, written, columns.rows, budget)
     plan = plan_crs(system, raw.declared_crs, report)
     if plan is None:
-        geometry = [None] * len(geometry)
+        geometry: list[BaseGeometry | None] = [None] * len(written)
     else:
-        geometry = to_wgs84(geometry, columns.rows, plan, labels, report)
+        geometry = to_wgs84(written, columns.rows, plan, labels, report)
     attributes = spec.read_attributes(columns, report)
     if report.rows == 0:
         report.error(None, None, None, "file holds no features", "add the features to the file")
     if boundary is not None:
-        check_within(geometry, columns.rows, boundary, labels, spec.name, report)
+        check_within(geometry, written, columns.rows, boundary, labels, spec.name, report)
     if report.ok:
         report.features = report.rows
     logger.info("%s", report.summary())

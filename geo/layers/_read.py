@@ -11,21 +11,25 @@ import csv
 import io
 import json
 import logging
+import math
+import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import geopandas as gpd
+import openpyxl
 import pandas as pd
 import pyogrio
 import pyproj
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from shapely.geometry.base import BaseGeometry
 
-from geo.errors import LayerReadError
+from geo.layers._budget import HEADER_ROWS, Budget, check_archive, check_size
 from geo.layers._cells import cell_text, is_blank
-from geo.layers._validate import Problem, ValidationReport
+from geo.layers._validate import FileProblemError, Problem, ValidationReport
 
 __all__ = ["EXTENSIONS", "FileFormat", "FileProblemError", "RawTable", "read_table"]
 
@@ -50,14 +54,6 @@ _FIX_FOR_EXTENSION = {
     ".xls": "open it in Excel or WPS and save it as an .xlsx workbook",
     ".kml": "convert it to GeoJSON (for example with ogr2ogr) or " + _SAVE_AS,
 }
-
-
-class FileProblemError(LayerReadError):
-    """A file cannot be read at all; ``problem`` says why and what to do."""
-
-    def __init__(self, source: str, problem: Problem) -> None:
-        super().__init__(f"{source}: {problem.to_text()}")
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -131,22 +127,25 @@ def _header_position(rows: list[list[object]]) -> int:
 
 
 def _table_from_rows(
-    path: Path, rows: list[list[object]], report: ValidationReport
+    path: Path, rows: list[list[object]], numbers: list[int], report: ValidationReport
 ) -> pd.DataFrame:
     """Build the cell frame from the header row and the data rows below it.
 
-    Rows are numbered from 1 below the header; blank rows and blank, headerless columns
-    are dropped without renumbering.
+    ``numbers`` gives each row's number as the file counts it (the spreadsheet row, the
+    CSV line); the frame is indexed by them. Blank rows and blank, headerless columns are
+    dropped.
     """
-    rows = rows[_header_position(rows) :]
+    start = _header_position(rows)
+    rows, numbers = rows[start:], numbers[start:]
     if not rows or all(is_blank(v) for v in rows[0]):
         raise _fail(path, "file has no header row", "put the column names in the first row")
     header, *data = rows
     width = max([len(header)] + [len(r) for r in data])
     cells = [list(r) + [None] * (width - len(r)) for r in data]
     names = [cell_text(h) for h in header] + [""] * (width - len(header))
-    frame = pd.DataFrame(cells, columns=range(width), index=range(1, len(cells) + 1), dtype=object)
+    frame = pd.DataFrame(cells, columns=range(width), index=numbers[1:], dtype=object)
     keep: list[int] = []
+    seen: set[str] = set()
     for position, name in enumerate(names):
         if not name:
             if not all(is_blank(v) for v in frame[position]):
@@ -158,34 +157,69 @@ def _table_from_rows(
                     "give it a header if it holds one of the layer's columns",
                 )
             continue
-        if name in (names[k] for k in keep):
+        if name in seen:
             raise _fail(
                 path,
                 f"column {name!r} appears twice in the header",
                 "rename or delete one of them",
                 value=name,
             )
+        seen.add(name)
         keep.append(position)
     frame = frame[keep].set_axis([names[k] for k in keep], axis=1)
     filled = [not all(is_blank(v) for v in row) for row in frame.itertuples(index=False)]
     return frame.loc[pd.Series(filled, index=frame.index, dtype=bool)]
 
 
+class _RowCounter:
+    """Counts the rows and cells of a table as it streams, refusing it past the budget."""
+
+    def __init__(self, path: Path, budget: Budget, where: str) -> None:
+        self.path = path
+        self.budget = budget
+        self.where = where
+        self.filled = 0
+        self.cells = 0
+
+    def add(self, number: int, row: Sequence[object]) -> None:
+        """Count one row (its number as the file counts it)."""
+        if len(row) > self.budget.columns:
+            found = f"{self.where} has {len(row):,} columns in row {number:,}"
+            raise self.budget.refuse(self.path, "columns", found, row=number)
+        if any(not is_blank(v) for v in row):
+            self.filled += 1
+            if self.filled > self.budget.features + HEADER_ROWS:
+                found = f"{self.where} has more than {self.filled - 1:,} filled rows"
+                raise self.budget.refuse(self.path, "features", found, row=number)
+        self.cells += len(row)
+        if self.cells > self.budget.cells:
+            found = f"{self.where} has more than {self.budget.cells:,} cells by row {number:,}"
+            raise self.budget.refuse(self.path, "cells", found, row=number)
+
+
 def _delimiter(text: str) -> str:
     """The delimiter of a CSV text: whichever of , tab ; | the header line holds most."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    header = next((line for line in text.split("\n") if line.strip()), "")
     return max(",\t;|", key=header.count)
 
 
-def _read_csv(path: Path, report: ValidationReport) -> pd.DataFrame:
+def _read_csv(path: Path, report: ValidationReport, budget: Budget) -> pd.DataFrame:
+    check_size(path, budget)
     text = _decode(path, path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    counter = _RowCounter(path, budget, "the file")
+    rows: list[list[object]] = []
+    numbers: list[int] = []
+    line = 1
     try:
-        rows: list[list[object]] = [
-            list(r) for r in csv.reader(io.StringIO(text), delimiter=_delimiter(text))
-        ]
+        for record in reader:
+            counter.add(line, record)
+            rows.append(list(record))
+            numbers.append(line)
+            line = reader.line_num + 1
     except csv.Error as exc:
         raise _fail(path, f"file is not readable CSV ({exc})", "save it again as CSV") from None
-    return _table_from_rows(path, rows, report)
+    return _table_from_rows(path, rows, numbers, report)
 
 
 def _choose(path: Path, names: list[str], layer: str, source_layer: str | None, what: str) -> str:
@@ -214,34 +248,135 @@ def _choose(path: Path, names: list[str], layer: str, source_layer: str | None, 
     )
 
 
-def _read_xlsx(
-    path: Path, layer: str, source_layer: str | None, report: ValidationReport
-) -> pd.DataFrame:
+def _open_workbook(path: Path, budget: Budget) -> openpyxl.Workbook:
+    """Open a workbook for streaming (read-only), after checking its unpacked size."""
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        with zipfile.ZipFile(path) as archive:
+            check_archive(path, archive, budget)
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileProblemError:
+        raise
+    except Exception as exc:  # zipfile and openpyxl raise many types for a damaged workbook
         raise _fail(
             path,
             f"file is not a readable XLSX workbook ({type(exc).__name__}: {exc})",
             "open it in Excel or WPS and save it again as .xlsx",
         ) from None
-    filled = [name for name, sheet in sheets.items() if not sheet.dropna(how="all").empty]
-    sheet = sheets[_choose(path, filled, layer, source_layer, "sheet")]
-    rows = [list(r) for r in sheet.itertuples(index=False, name=None)]
-    return _table_from_rows(path, rows, report)
 
 
-def _geojson_bytes(path: Path) -> tuple[bytes, bool]:
-    """Return the GeoJSON as UTF-8 bytes and whether it has a top-level ``crs`` member."""
-    text = _decode(path, path.read_bytes())
+def _stream(
+    path: Path, sheet: ReadOnlyWorksheet, budget: Budget
+) -> Iterator[tuple[int, list[object]]]:
+    """Stream a sheet's rows, trimmed of trailing blank cells, with their row numbers.
+
+    The sheet's declared used range is checked first; the rows are then read one at a
+    time and their real extent is checked as they come, so reading stops at the first
+    row or column past the budget.
+    """
+    where = f"sheet {sheet.title!r}"
+    declared_rows, declared_columns = sheet.max_row, sheet.max_column
+    if declared_columns is not None and declared_columns > budget.columns:
+        found = f"{where} declares the used range {sheet.calculate_dimension()}"
+        raise budget.refuse(path, "columns", found)
+    if declared_rows is not None and declared_rows > budget.features + HEADER_ROWS:
+        found = f"{where} declares the used range {sheet.calculate_dimension()}"
+        raise budget.refuse(path, "features", found)
+    sheet.reset_dimensions()  # do not pad rows to the declared range: read what is there
+    counter = _RowCounter(path, budget, where)
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        width = len(values)
+        while width and is_blank(values[width - 1]):
+            width -= 1
+        row = list(values[:width])
+        counter.add(number, row)
+        yield number, row
+
+
+def _has_cells(path: Path, sheet: ReadOnlyWorksheet, budget: Budget) -> bool:
+    """Whether a sheet holds any filled cell (stops at the first)."""
+    return any(row for _, row in _stream(path, sheet, budget))
+
+
+def _read_xlsx(
+    path: Path, layer: str, source_layer: str | None, report: ValidationReport, budget: Budget
+) -> pd.DataFrame:
+    workbook = _open_workbook(path, budget)
     try:
-        document = json.loads(text)
+        sheets = {str(sheet.title): cast(ReadOnlyWorksheet, sheet) for sheet in workbook.worksheets}
+        names = list(sheets)
+        if source_layer is None and layer not in names and len(names) > 1:
+            names = [name for name, sheet in sheets.items() if _has_cells(path, sheet, budget)]
+        chosen = sheets[_choose(path, names, layer, source_layer, "sheet")]
+        numbered = list(_stream(path, chosen, budget))
+    finally:
+        workbook.close()
+    rows = [row for _, row in numbered]
+    return _table_from_rows(path, rows, [number for number, _ in numbered], report)
+
+
+_NON_FINITE = re.compile(r"(?<![\w\"])(-?Infinity|NaN)(?![\w\"])")
+
+
+def _non_finite(path: Path, text: str, token: str) -> FileProblemError:
+    """The error for a NaN or infinite number, which JSON does not allow."""
+    found = _NON_FINITE.search(text)
+    line = text.count("\n", 0, found.start()) + 1 if found else None
+    where = f" on line {line}" if line is not None else ""
+    return _fail(
+        path,
+        f"file holds the number {token}{where}, which JSON and GeoJSON do not allow",
+        "give every coordinate and number as a finite decimal value, or leave it out",
+        value=token,
+    )
+
+
+def _nesting(document: object, limit: int) -> int:
+    """Nesting depth of a parsed JSON document, counted up to ``limit + 1``."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+    return deepest
+
+
+def _geojson_bytes(path: Path, budget: Budget) -> tuple[bytes, bool]:
+    """Return the GeoJSON as UTF-8 bytes and whether it has a top-level ``crs`` member.
+
+    The document is parsed here first, strictly (no NaN or infinity) and within the
+    budget's nesting depth, feature count and columns, before GDAL reads it.
+    """
+    check_size(path, budget)
+    text = _decode(path, path.read_bytes())
+
+    def refuse_constant(token: str) -> object:
+        raise _non_finite(path, text, token)
+
+    def finite(token: str) -> float:
+        number = float(token)
+        if not math.isfinite(number):
+            raise _non_finite(path, text, token)
+        return number
+
+    try:
+        document = json.loads(text, parse_constant=refuse_constant, parse_float=finite)
     except json.JSONDecodeError as exc:
         raise _fail(
             path,
             f"file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
             "repair the JSON (a missing comma or bracket), or export the layer again",
         ) from None
+    except RecursionError:
+        raise budget.refuse(path, "nesting", "the JSON nests arrays or objects too deep") from None
+    depth = _nesting(document, budget.nesting)
+    if depth > budget.nesting:
+        found = f"the JSON nests arrays or objects {depth} levels deep or more"
+        raise budget.refuse(path, "nesting", found)
     if not isinstance(document, dict) or document.get("type") not in (
         "FeatureCollection",
         "Feature",
@@ -249,17 +384,61 @@ def _geojson_bytes(path: Path) -> tuple[bytes, bool]:
         raise _fail(
             path, "file is JSON but not a GeoJSON FeatureCollection", "export the layer as GeoJSON"
         )
+    features = document.get("features")
+    if isinstance(features, list):
+        if len(features) > budget.features:
+            found = f"the collection holds {len(features):,} features"
+            raise budget.refuse(path, "features", found)
+        keys = {
+            key
+            for feature in features
+            if isinstance(feature, dict) and isinstance(feature.get("properties"), dict)
+            for key in feature["properties"]
+        }
+        if len(keys) > budget.columns:
+            found = f"the features have {len(keys):,} different properties"
+            raise budget.refuse(path, "columns", found)
     return text.encode("utf-8"), "crs" in document
 
 
-def _shapefile_source(path: Path, layer: str, source_layer: str | None) -> tuple[str, bool]:
+def _check_info(path: Path, source: str, layer_name: str | None, budget: Budget) -> None:
+    """Refuse a GeoPackage layer or shapefile past the budget before reading its features."""
+    try:
+        try:
+            info = pyogrio.read_info(source, layer=layer_name, force_feature_count=True)
+        except UnicodeDecodeError:  # field names cut inside a character (see _read_gis)
+            info = pyogrio.read_info(
+                source, layer=layer_name, force_feature_count=True, ENCODING=""
+            )
+    except Exception as exc:  # pyogrio wraps GDAL errors in several classes
+        raise _fail(
+            path,
+            f"file cannot be read ({_gdal_message(exc, path)})",
+            "export the layer again from your GIS",
+        ) from None
+    if int(info["features"]) > budget.features:
+        found = f"layer {info['layer_name']!r} holds {int(info['features']):,} features"
+        raise budget.refuse(path, "features", found)
+    if len(info["fields"]) > budget.columns:
+        found = f"layer {info['layer_name']!r} has {len(info['fields']):,} attribute columns"
+        raise budget.refuse(path, "columns", found)
+
+
+def _shapefile_source(
+    path: Path, layer: str, source_layer: str | None, budget: Budget
+) -> tuple[str, bool]:
     """Return the GDAL path of the shapefile to read and whether it comes with a .cpg file."""
     if path.suffix.lower() == ".shp":
-        parts = {p.suffix.lower() for p in path.parent.glob(path.stem + ".*")}
+        siblings = list(path.parent.glob(path.stem + ".*"))
+        size = sum(p.stat().st_size for p in siblings if p.is_file())
+        if size > budget.input_bytes:
+            raise budget.refuse(path, "input_bytes", f"the shapefile's parts hold {size:,} bytes")
+        parts = {p.suffix.lower() for p in siblings}
         stem, source = path.stem, str(path)
     else:
         try:
             with zipfile.ZipFile(path) as archive:
+                check_archive(path, archive, budget)
                 members = archive.namelist()
         except zipfile.BadZipFile:
             raise _fail(
@@ -358,14 +537,16 @@ def _read_gis(
     layer: str,
     source_layer: str | None,
     report: ValidationReport,
+    budget: Budget,
 ) -> RawTable:
     declared = True
     cpg = True
     source: str | bytes
     layer_name: str | None = None
     if file_format == "geojson":
-        source, declared = _geojson_bytes(path)
+        source, declared = _geojson_bytes(path, budget)
     elif file_format == "gpkg":
+        check_size(path, budget)
         source = str(path)
         try:
             names = [str(n) for n, _ in pyogrio.list_layers(path)]
@@ -376,8 +557,10 @@ def _read_gis(
                 "export the layer again as GeoPackage",
             ) from None
         layer_name = _choose(path, names, layer, source_layer, "layer")
+        _check_info(path, source, layer_name, budget)
     else:
-        source, cpg = _shapefile_source(path, layer, source_layer)
+        source, cpg = _shapefile_source(path, layer, source_layer, budget)
+        _check_info(path, source, None, budget)
     try:
         data = _read_gdal(path, source, layer_name, file_format)
     except UnicodeDecodeError:
@@ -395,7 +578,12 @@ def _read_gis(
 
 
 def read_table(
-    path: Path, *, layer: str, source_layer: str | None, report: ValidationReport
+    path: Path,
+    *,
+    layer: str,
+    source_layer: str | None,
+    report: ValidationReport,
+    budget: Budget | None = None,
 ) -> RawTable:
     """Read a layer file into a :class:`RawTable`.
 
@@ -410,12 +598,17 @@ def read_table(
         The sheet, GeoPackage layer or shapefile in the zip to read, if the file holds several.
     report
         Receives warnings about the reading (e.g. a shapefile without .cpg).
+    budget
+        The limits the file must keep to; None uses :meth:`Budget.current`.
 
     Raises
     ------
     FileProblemError
         If the file is missing, empty, of an unsupported type, undecodable or damaged.
+    BudgetError
+        If the file exceeds the budget (a :class:`FileProblemError` too).
     """
+    budget = Budget.current() if budget is None else budget
     if not path.exists():
         raise _fail(path, f"file not found: {path}", "check the path", value=str(path))
     if path.is_dir():
@@ -441,7 +634,7 @@ def read_table(
                     "file is a zip archive (an XLSX workbook?) with a .csv extension",
                     "rename it to .xlsx, or save it from Excel as CSV UTF-8",
                 )
-        return RawTable(_read_csv(path, report), None, None, "csv")
+        return RawTable(_read_csv(path, report, budget), None, None, "csv")
     if file_format == "xlsx":
-        return RawTable(_read_xlsx(path, layer, source_layer, report), None, None, "xlsx")
-    return _read_gis(path, file_format, layer, source_layer, report)
+        return RawTable(_read_xlsx(path, layer, source_layer, report, budget), None, None, "xlsx")
+    return _read_gis(path, file_format, layer, source_layer, report, budget)

@@ -7,9 +7,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from geo.errors import LayerValidationError, LayerWarning
+from geo.errors import LayerReadError, LayerValidationError, LayerWarning
 
-__all__ = ["Problem", "Severity", "ValidationReport"]
+__all__ = ["FileProblemError", "Problem", "Severity", "ValidationReport"]
 
 Severity = Literal["error", "warning"]
 
@@ -36,8 +36,9 @@ class Problem:
     severity
         {"error", "warning"}. An error stops the layer from loading; a warning does not.
     row
-        1-based data row (CSV, XLSX: not counting the header) or feature index (GeoJSON,
-        GeoPackage, Shapefile); None for a problem of the whole file or a whole column.
+        The row as the file numbers it: the spreadsheet row of an XLSX sheet (title and
+        header rows counted), the line of a CSV file, the 1-based feature index of a
+        GeoJSON, GeoPackage or Shapefile; None for a problem of the whole file or column.
     column
         The column as named in the file, or None.
     value
@@ -181,3 +182,11 @@ class ValidationReport:
         for problem in self._sorted():
             text = f"{self.source}: {problem.to_text()}"
             warnings.warn(text, LayerWarning, stacklevel=stacklevel + 1)
+
+
+class FileProblemError(LayerReadError):
+    """A file cannot be read at all; ``problem`` says why and what to do."""
+
+    def __init__(self, source: str, problem: Problem) -> None:
+        super().__init__(f"{source}: {problem.to_text()}")
+        self.problem = problem

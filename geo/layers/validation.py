@@ -11,6 +11,7 @@ import geopandas as gpd
 
 from geo.coords import CoordinateSystem
 from geo.errors import LayerError, LayerValidationError, LayerWarning
+from geo.layers._budget import Budget
 from geo.layers._load import LayerSpec, check_layer
 from geo.layers._read import FileProblemError
 from geo.layers._validate import ValidationReport
@@ -43,6 +44,7 @@ def validate_layer(
     crs: CoordinateSystem | None = None,
     boundary: BoundaryLike | None = None,
     source_layer: str | None = None,
+    budget: Budget | None = None,
 ) -> tuple[gpd.GeoDataFrame | None, ValidationReport]:
     """Check a layer file and report every problem, without raising for its content.
 
@@ -59,6 +61,10 @@ def validate_layer(
         outside it; ignored for the boundary layer itself.
     source_layer
         The GeoPackage layer, XLSX sheet or zipped shapefile to read if the file holds several.
+    budget
+        The limits the file must keep to (features, columns, cells, vertices, nesting,
+        bytes); None uses the current :mod:`geo.settings`. A file past one is reported
+        as one error naming the limit.
 
     Returns
     -------
@@ -93,7 +99,9 @@ def validate_layer(
         )
         return None, report
     try:
-        checked = check_layer(spec, path, crs=crs, boundary=outline, source_layer=source_layer)
+        checked = check_layer(
+            spec, path, crs=crs, boundary=outline, source_layer=source_layer, budget=budget
+        )
     except FileProblemError as exc:
         return None, ValidationReport(spec.name, source, problems=[exc.problem])
     return (checked.frame() if checked.report.ok else None), checked.report

@@ -264,7 +264,7 @@ def test_invalid_upload_reports_every_problem_and_keeps_the_data(
     error = response.json()["error"]
     assert error["code"] == "invalid_layer"
     problems = [p for p in error["detail"]["problems"] if p["severity"] == "error"]
-    assert {p["row"] for p in problems} == {1, 2}
+    assert {p["row"] for p in problems} == {2, 3}  # CSV lines below the header
     assert error["detail"]["source"] == "bad_stations.csv"
     assert "circles-upload" not in response.text
     assert _count(editing, "stations") == len(JINGKOU.stations) + 1

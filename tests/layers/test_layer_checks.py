@@ -50,13 +50,14 @@ def test_every_problem_is_reported_at_once(files):
         stations_from_file(path)
     report = caught.value.report
     found = {(p.row, p.column) for p in report.errors}
-    assert found == {(2, "lat"), (3, "id"), (3, "kind"), (4, "name"), (5, "lon")}
+    # Rows are CSV lines: the header is line 1.
+    assert found == {(3, "lat"), (4, "id"), (4, "kind"), (5, "name"), (6, "lon")}
     assert str(caught.value) == report.to_text()
     assert str(caught.value).startswith(
         "stations.csv: not loaded (5 rows read), 5 errors, 0 warnings"
     )
     assert (
-        "row 2, column lat: value 119.4 is out of range [-90, 90]; fix: are lon and lat swapped?"
+        "row 3, column lat: value 119.4 is out of range [-90, 90]; fix: are lon and lat swapped?"
         in str(caught.value)
     )
 
@@ -65,7 +66,7 @@ def test_failed_load_returns_nothing_half_loaded(files):
     rows = [station(id=f"S{i:03d}") for i in range(1, 100)] + [station(id="S100", lat=95.0)]
     path = files.csv("stations.csv", rows)
     with pytest.raises(
-        LayerValidationError, match=r"row 100, column lat: value 95\.0 is out of range"
+        LayerValidationError, match=r"row 101, column lat: value 95\.0 is out of range"
     ):
         stations_from_file(path)
     layer, report = validate_layer("stations", path)
@@ -86,13 +87,13 @@ def test_validate_layer_returns_the_layer_and_its_warnings(files):
 def test_warnings_point_at_the_caller_and_stay_in_the_report(files):
     path = files.csv("stations.csv", [station(id="")])
     with pytest.warns(
-        LayerWarning, match=r"row 1, column id: facility_id is missing; generated 'stations-1'"
+        LayerWarning, match=r"row 2, column id: facility_id is missing; generated 'stations-2'"
     ) as caught:
         layer = stations_from_file(path)
     assert caught[0].filename == __file__
-    assert layer.loc[0, "facility_id"] == "stations-1"
+    assert layer.loc[0, "facility_id"] == "stations-2"
     _, report = validate_layer("stations", path)
-    assert only(report, "warning").message == "facility_id is missing; generated 'stations-1'"
+    assert only(report, "warning").message == "facility_id is missing; generated 'stations-2'"
 
 
 def test_ids_are_generated_when_the_column_is_absent(files):
@@ -101,7 +102,7 @@ def test_ids_are_generated_when_the_column_is_absent(files):
         LayerWarning, match="no facility_id column: ids stations-<row> were generated"
     ):
         layer = stations_from_file(files.csv("stations.csv", rows))
-    assert layer["facility_id"].tolist() == ["stations-1", "stations-2"]
+    assert layer["facility_id"].tolist() == ["stations-2", "stations-3"]
 
 
 def test_validate_layer_refuses_unknown_layer_names(files):
@@ -134,7 +135,7 @@ def test_kind_spellings(files, value, kind):
 def test_blank_kind_is_an_error(files):
     _, report = validate_layer("stations", files.csv("s.csv", [station(kind="")]))
     problem = only(report)
-    assert (problem.row, problem.column, problem.message) == (1, "kind", "kind is missing")
+    assert (problem.row, problem.column, problem.message) == (2, "kind", "kind is missing")
 
 
 def test_services_are_split_on_chinese_separators(files):
@@ -155,7 +156,7 @@ def test_unknown_amenities_are_dropped_with_a_warning(files):
         }
     ]
     with pytest.warns(
-        LayerWarning, match=r"row 1, column amenities: unknown amenities 'wifi', '按摩椅' ignored"
+        LayerWarning, match=r"row 2, column amenities: unknown amenities 'wifi', '按摩椅' ignored"
     ):
         layer = rest_points_from_file(files.csv("r.csv", rows))
     assert layer.loc[0, "amenities"] == "water;charging"
@@ -192,7 +193,7 @@ def test_households_accept_whole_numbers(files, households, expected):
 def test_population_must_be_a_whole_number_of_zero_or_more(files, population, message):
     _, report = validate_layer("grids", files.csv("g.csv", [grid(population=population)]))
     problem = only(report)
-    assert (problem.row, problem.column, problem.message) == (1, "population", message)
+    assert (problem.row, problem.column, problem.message) == (2, "population", message)
 
 
 def test_demo_flags(files):
@@ -245,17 +246,17 @@ def test_points_outside_the_boundary_are_warned_of(files):
     boundary = files.gis("boundary.geojson", outline)
     path = files.csv("s.csv", rows)
     with pytest.warns(
-        LayerWarning, match=r"row 2, column lat: point at 119\.900000, 32\.500000 lies outside"
+        LayerWarning, match=r"row 3, column lat: point at 119\.900000, 32\.500000 lies outside"
     ):
         layer = stations_from_file(path, boundary=boundary)
     assert len(layer) == 2
     _, report = validate_layer("stations", path, boundary=outline.to_crs(3857))
-    assert only(report, "warning").row == 2
+    assert only(report, "warning").row == 3
 
 
 def test_grid_centred_outside_the_boundary_is_warned_of(files):
     rows = [grid(), grid(grid_id="G2", geometry=box(120.0, 32.0, 120.01, 32.01))]
-    with pytest.warns(LayerWarning, match=r"row 2, column geometry: polygon at .* lies outside"):
+    with pytest.warns(LayerWarning, match=r"row 3, column geometry: polygon at .* lies outside"):
         grids_from_file(files.csv("g.csv", rows), boundary=box(119.4, 32.1, 119.7, 32.3))
 
 
@@ -295,7 +296,7 @@ def test_report_as_json(files):
     assert document["problems"] == [
         {
             "severity": "error",
-            "row": 1,
+            "row": 2,
             "column": "lat",
             "value": 119.4,
             "message": "value 119.4 is out of range [-90, 90]",

@@ -134,14 +134,14 @@ CASES = [
         "stations",
         r"value 119\.4622 is out of range \[-90, 90\]; "
         r"fix: are lon and lat swapped\?",
-        2,
+        3,
         "lat",
     ),
     Case(
         "stations_out_of_range.csv",
         "stations",
         r"value 219\.4 is out of range \[-180, 180\]",
-        3,
+        4,
         "lon",
     ),
     Case(
@@ -149,11 +149,11 @@ CASES = [
         "stations",
         r"value 3563871\.9 is out of range "
         r"\[-90, 90\]; fix: the value looks like metres of a projected CRS",
-        1,
+        2,
         "y",
     ),
     Case(
-        "stations_text_coordinates.csv", "stations", r"value '东经119度' is not a number", 2, "lon"
+        "stations_text_coordinates.csv", "stations", r"value '东经119度' is not a number", 3, "lon"
     ),
     Case(
         "stations_no_coordinates.csv",
@@ -162,7 +162,7 @@ CASES = [
         r"lon and lat \(or 经度 and 纬度\)",
     ),
     Case(
-        "stations_duplicate_ids.csv", "stations", r"value 'S002' is a duplicate of row 2", 4, "id"
+        "stations_duplicate_ids.csv", "stations", r"value 'S002' is a duplicate of row 3", 5, "id"
     ),
     Case(
         "stations_two_id_columns.csv",
@@ -192,10 +192,10 @@ CASES = [
         "stations",
         r"value '社区' is not a known kind; fix: "
         r"use centre \(党群服务中心, 中心\) or station",
-        2,
+        3,
         "类型",
     ),
-    Case("stations_bad_demo.csv", "stations", r"value 'maybe' is not a yes/no value", 1, "demo"),
+    Case("stations_bad_demo.csv", "stations", r"value 'maybe' is not a yes/no value", 2, "demo"),
     Case(
         "stations_declared_3857.geojson",
         "stations",
@@ -210,7 +210,7 @@ CASES = [
         r"Coordinate System 2000\) but crs='bd09' was given",
         crs="bd09",
     ),
-    Case("rest_points_missing_names.csv", "rest_points", r"name is missing", 2, "name"),
+    Case("rest_points_missing_names.csv", "rest_points", r"name is missing", 3, "name"),
     Case(
         "rest_points_polygons.zip",
         "rest_points",
@@ -221,8 +221,8 @@ CASES = [
     Case(
         "candidates_duplicate_ids.xlsx",
         "candidates",
-        r"value 'C01' is a duplicate of row 1",
-        3,
+        r"value 'C01' is a duplicate of row 2",
+        4,
         "编号",
     ),
     Case(
@@ -238,16 +238,16 @@ CASES = [
         "grids",
         r"value -5 is negative; fix: households must "
         r"be 0 or more",
-        2,
+        3,
         "households",
     ),
-    Case("grids_text_population.xlsx", "grids", r"value '约3000' is not a number", 2, "常住人口"),
+    Case("grids_text_population.xlsx", "grids", r"value '约3000' is not a number", 3, "常住人口"),
     Case(
         "grids_bad_wkt.csv",
         "grids",
         r"value 'POLYGON \(\(119\.45 32\.2, 119\.454' is not WKT "
         r"geometry",
-        1,
+        2,
         "wkt",
     ),
     Case(

@@ -36,7 +36,7 @@ def test_warnings_are_printed_and_still_exit_0(files):
         in lines[1]
     )
     assert lines[2].startswith(
-        "  warning: row 1, column id: facility_id is missing; generated 'stations-1'"
+        "  warning: row 2, column id: facility_id is missing; generated 'stations-2'"
     )
 
 
@@ -46,9 +46,9 @@ def test_bad_file_exits_1_with_every_problem(files):
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "stations.csv: not loaded (2 rows read), 2 errors, 0 warnings",
-        "  error: row 1, column lat: value 219.4 is out of range [-90, 90]; "
+        "  error: row 2, column lat: value 219.4 is out of range [-90, 90]; "
         "fix: give lon in [-180, 180] and lat in [-90, 90] degrees",
-        "  error: row 2, column kind: value 'x' is not a known kind; "
+        "  error: row 3, column kind: value 'x' is not a known kind; "
         "fix: use centre (党群服务中心, 中心) or station (网格党群服务站, 服务站, 站)",
     ]
 
@@ -61,7 +61,7 @@ def test_json_report(files):
     assert report["summary"] == "stations.csv: not loaded (1 row read), 1 error, 0 warnings"
     assert (report["ok"], report["error_count"], report["warning_count"]) == (False, 1, 0)
     [problem] = report["problems"]
-    assert problem["row"] == 1 and problem["column"] == "lat" and problem["value"] == 119.4571
+    assert problem["row"] == 2 and problem["column"] == "lat" and problem["value"] == 119.4571
     assert problem["fix"] == "are lon and lat swapped?"
 
 
@@ -86,7 +86,7 @@ def test_boundary_option_warns_of_points_outside(files):
     boundary = files.gis("jingkou.geojson", outline)
     result = run("stations", files.csv("stations.csv", files.station_rows), "--boundary", boundary)
     assert result.exit_code == 0
-    outside = "row 3, column lat: point at 119.586200, 32.152700 lies outside the district boundary"
+    outside = "row 4, column lat: point at 119.586200, 32.152700 lies outside the district boundary"
     assert f"warning: {outside}" in result.output
 
 
