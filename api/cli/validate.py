@@ -57,7 +57,7 @@ def command(
         source_layer=source_layer,
     )
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, allow_nan=False))
     else:
         click.echo(report.to_text())
     raise SystemExit(0 if report.ok else 1)

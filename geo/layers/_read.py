@@ -267,7 +267,7 @@ def _open_workbook(path: Path, budget: Budget) -> openpyxl.Workbook:
 def _stream(
     path: Path, sheet: ReadOnlyWorksheet, budget: Budget
 ) -> Iterator[tuple[int, list[object]]]:
-    """Stream a sheet's rows, trimmed of trailing blank cells, with their row numbers.
+    """Stream a sheet's rows that hold cells, trimmed of trailing blanks, with their numbers.
 
     The sheet's declared used range is checked first; the rows are then read one at a
     time and their real extent is checked as they come, so reading stops at the first
@@ -284,10 +284,15 @@ def _stream(
     sheet.reset_dimensions()  # do not pad rows to the declared range: read what is there
     counter = _RowCounter(path, budget, where)
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if not values:  # a row missing from the sheet: nothing to keep or count
+            continue
         width = len(values)
         while width and is_blank(values[width - 1]):
             width -= 1
         row = list(values[:width])
+        if row and number > budget.features + HEADER_ROWS:
+            found = f"{where} has a filled cell in row {number:,}"
+            raise budget.refuse(path, "features", found, row=number)
         counter.add(number, row)
         yield number, row
 

@@ -19,11 +19,14 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _json_value(value: object) -> object:
-    """Return ``value`` as something :func:`json.dumps` accepts (NaN becomes None)."""
+    """Return ``value`` as something strict JSON accepts: NaN becomes None, an infinite
+    number its text (``"inf"``)."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
-        return None if math.isnan(value) else value
+        if math.isnan(value):
+            return None
+        return value if math.isfinite(value) else str(value)
     return str(value)
 
 

@@ -1,0 +1,33 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, DATA / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def hostile_script() -> ModuleType:
+    """The script that writes the hostile-file corpus (tests/data/make_hostile_corpus.py)."""
+    return _script("make_hostile_corpus")
+
+
+@pytest.fixture(scope="session")
+def hostile_corpus(hostile_script: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hostile-file corpus, written once per test session into a temporary folder."""
+    folder = tmp_path_factory.mktemp("hostile")
+    hostile_script.write_corpus(folder)
+    return folder
