@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
+from distributed import Client
 from PIL import Image
 
 from api.cli import main
@@ -16,6 +21,8 @@ from geo.batch import SUMMARY_HEADERS
 from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH
 
 pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
 
 ANALYZE_FILES = ("summary.json", "grids.geojson", "underserved.geojson", "service_areas.geojson")
 
@@ -200,3 +207,59 @@ def test_city_maps_show_every_district_and_the_notices(batch: Path) -> None:
     )
     assert page.count('"grid_id"') == 0  # the page carries the figures, not the ids
     assert page.count('"share":') == grids
+
+
+@pytest.fixture
+def dask_processes(tmp_path: Path) -> Iterator[str]:
+    """A ``dask scheduler`` and a ``dask worker``, separate processes on 127.0.0.1; its address."""
+    scheduler_file = tmp_path / "scheduler.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), *sys.path])}
+    common = {"env": env, "cwd": tmp_path, "stdout": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
+         "--dashboard-address", ":0", "--scheduler-file", str(scheduler_file)],
+        stderr=(tmp_path / "scheduler.log").open("wb"), **common,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "dask", "worker", "--scheduler-file", str(scheduler_file),
+         "--host", "127.0.0.1", "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+        stderr=(tmp_path / "worker.log").open("wb"), **common,
+    )  # fmt: skip
+    try:
+        # The client waits (bounded) for the scheduler to write its file, then for workers.
+        with Client(scheduler_file=str(scheduler_file), timeout="60s") as client:
+            client.wait_for_workers(1, timeout=60)
+            yield str(client.scheduler.address)
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+        for process in (worker, scheduler):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
+
+
+def test_batch_through_a_separate_dask_scheduler_and_worker(
+    batch: Path, tmp_path: Path, scenario_folders: dict[str, Path], dask_processes: str
+) -> None:
+    with Client(dask_processes, timeout="30s") as client:
+        worker_pids = set(client.run(os.getpid).values())
+    out = tmp_path / "out"
+    result = invoke(
+        "batch", "jingkou", str(scenario_folders["half_stations"]),
+        str(scenario_folders["north_grids"]), "--out", str(out), "--scheduler", dask_processes,
+        "--cache-folder", str(tmp_path / "cache"), "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = read(out / "batch.json")
+    assert {d["pid"] for d in report["districts"]} <= worker_pids
+    assert os.getpid() not in worker_pids
+    for name in ("jingkou", "half_stations", "north_grids"):
+        local = batch / "out" / name
+        assert read(out / name / "summary.json") == read(local / "summary.json"), name
+        assert read(out / name / "grids.geojson") == read(local / "grids.geojson"), name
+        assert (out / name / "sites" / "suggestions.geojson").read_bytes() == (
+            local / "sites" / "suggestions.geojson"
+        ).read_bytes()
