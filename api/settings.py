@@ -38,9 +38,10 @@ class Settings(BaseSettings):
         An ``.osm`` / ``.osm.pbf`` file to build the walking network from.
     graphml
         A cached walking network (GraphML) to read instead of building one.
-    download
-        Download the walking network with osmnx when neither file is given. Off by
-        default so the service starts offline, in approximate mode.
+    offline
+        Do not try to download the walking network when neither file is given nor a
+        network is cached; the service then starts in approximate mode at once. Off by
+        default: the first start downloads (bounded in time) and caches the streets.
     cache_dir
         Where built walking networks are cached (GraphML). None uses the library's
         ``geo.settings.cache_folder``.
@@ -68,7 +69,7 @@ class Settings(BaseSettings):
     data_dir: Path | None = None
     osm_file: Path | None = None
     graphml: Path | None = None
-    download: bool = False
+    offline: bool = False
     cache_dir: Path | None = None
     edit_token: SecretStr | None = None
     edit_token_name: str = "planner"

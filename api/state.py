@@ -406,8 +406,8 @@ def build_state(settings: Settings) -> AppState:
 
     The scenario comes from the store when planner edits were saved before, else from
     the bundled scenario named ``settings.scenario``. The network comes from
-    ``settings.graphml`` or ``settings.osm_file``; without either (and with
-    ``settings.download`` off) the service runs in approximate mode.
+    ``settings.graphml``, ``settings.osm_file``, the cache or a download on first use
+    (unless ``settings.offline``); failing those the service runs in approximate mode.
 
     Parameters
     ----------
@@ -426,7 +426,7 @@ def build_state(settings: Settings) -> AppState:
         osm_file=settings.osm_file,
         graphml=settings.graphml,
         cache_folder=settings.cache_dir,
-        download=settings.download,
+        download=not settings.offline,
     )
     state = AppState(settings, network, store, scenario)
     logger.info(

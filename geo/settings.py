@@ -87,3 +87,16 @@ max_nesting: int = _env_int("CIRCLES_MAX_NESTING", 64)
 #: Bytes of a layer file, or of the unpacked content of an archive (XLSX, zipped
 #: Shapefile). ``CIRCLES_MAX_INPUT_BYTES``.
 max_input_bytes: int = _env_int("CIRCLES_MAX_INPUT_BYTES", 200 * 1024 * 1024)
+
+#: Never try to download a walking network: without a file or cache, run in approximate
+#: mode at once. The command line's ``--offline`` and the service's ``CIRCLES_OFFLINE``
+#: ask for the same per call.
+offline: bool = False
+
+#: Seconds to wait for a connection to the Overpass server before deciding the machine
+#: is offline and running in approximate mode.
+download_connect_timeout_s: float = 5.0
+
+#: Most seconds a walking-network download may take in all; past it the analyses run in
+#: approximate mode (the download is not kept).
+download_timeout_s: float = 180.0

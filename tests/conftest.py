@@ -1,14 +1,27 @@
-"""Fixtures shared by every test folder."""
+"""Fixtures shared by every test folder, and run-wide settings.
+
+No test downloads a walking network unless it asks to: the library's ``settings.offline``
+and ``CIRCLES_OFFLINE`` (read by the command line and the service, also in subprocesses)
+are set for the whole run; the tests of the download itself turn them off for themselves.
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from geo import settings
+
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ["CIRCLES_OFFLINE"] = "true"
+    settings.offline = True
 
 
 def _script(name: str) -> ModuleType:

@@ -23,6 +23,7 @@ __all__ = [
     "load_network",
     "load_scenario_option",
     "network_options",
+    "offline_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,8 +40,25 @@ def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     return apply
 
 
+def _download_unless_offline(_: click.Context, __: click.Parameter, offline: bool) -> bool | None:
+    """``--offline`` as the library's ``download``: False, else None (try on first use)."""
+    return False if offline else None
+
+
+#: ``--offline`` (or ``CIRCLES_OFFLINE=true``), received as ``download``.
+offline_option = click.option(
+    "--offline",
+    "download",
+    is_flag=True,
+    envvar="CIRCLES_OFFLINE",
+    callback=_download_unless_offline,
+    help="Do not try to download the walking network (also CIRCLES_OFFLINE=true); without "
+    "a file or cached network, distances are approximate.",
+)
+
+
 def network_options(func: F) -> F:
-    """``--osm``, ``--graphml``, ``--download``, ``--cache-folder``."""
+    """``--osm``, ``--graphml``, ``--offline``, ``--cache-folder``."""
     return _compose(
         click.option(
             "--osm",
@@ -54,11 +72,7 @@ def network_options(func: F) -> F:
             default=None,
             help="A walking network saved as GraphML (osmnx format), used as is.",
         ),
-        click.option(
-            "--download",
-            is_flag=True,
-            help="Download the walking network with osmnx when no file or cache is found.",
-        ),
+        offline_option,
         click.option(
             "--cache-folder",
             type=click.Path(file_okay=False, path_type=Path),
@@ -222,7 +236,7 @@ def load_network(
     *,
     osm: Path | None,
     graphml: Path | None,
-    download: bool,
+    download: bool | None,
     cache_folder: Path | None,
 ) -> WalkNetwork:
     """The walking network for the network options (approximate mode without a source).

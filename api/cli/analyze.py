@@ -70,7 +70,7 @@ def command(
     layers_crs: str | None,
     osm: Path | None,
     graphml: Path | None,
-    download: bool,
+    download: bool | None,
     cache_folder: Path | None,
     rules_preset: str,
     language: str,
@@ -80,8 +80,9 @@ def command(
     """Analyse the service circles of every layer and write the results to --out.
 
     Layers: a bundled --scenario (jingkou by default) or your --grids, --stations and
-    --rest-points files. Without --osm, --graphml, a cached network or --download the
-    walk is approximate (straight line x detour factor), and every output says so.
+    --rest-points files. Without --osm, --graphml or a cached network the walking
+    network is downloaded on first use (unless --offline); failing that the walk is
+    approximate (straight line x detour factor), and every output says so.
     """
     files = LayerFiles(
         scenario_name=scenario_name,

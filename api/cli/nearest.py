@@ -115,14 +115,15 @@ def command(
     layers_crs: str | None,
     osm: Path | None,
     graphml: Path | None,
-    download: bool,
+    download: bool | None,
     cache_folder: Path | None,
 ) -> None:
     """Print the k nearest facilities of a layer from a point, by walking time, as JSON.
 
     Each result has the facility, walking metres and minutes, and the route as a GeoJSON
-    LineString (WGS-84). Without --osm, --graphml, a cached network or --download the
-    walk is approximate (straight line x detour factor), and the answer says so.
+    LineString (WGS-84). Without --osm, --graphml or a cached network the walking
+    network is downloaded on first use (unless --offline); failing that the walk is
+    approximate (straight line x detour factor), and the answer says so.
     """
     files = LayerFiles(
         scenario_name=scenario_name,

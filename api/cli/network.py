@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from api.cli._options import offline_option
 from geo.analysis.network import walk_network
 from geo.errors import GeoError
 from geo.layers import boundary_from_file
@@ -46,11 +47,7 @@ __all__ = ["command"]
     default=None,
     help="Where built networks are cached (default: settings.cache_folder).",
 )
-@click.option(
-    "--download/--no-download",
-    default=True,
-    help="Try downloading the streets with osmnx when there is no cache and no file.",
-)
+@offline_option
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def command(
     scenario: str | None,
@@ -58,13 +55,13 @@ def command(
     osm_file: Path | None,
     graphml: Path | None,
     cache_folder: Path | None,
-    download: bool,
+    download: bool | None,
     as_json: bool,
 ) -> None:
     """Build the walking network of a district, cache it, and report its size.
 
-    Sources, in order: --graphml, the cache, --osm, a download; with none of them the
-    analyses run in approximate mode (straight line x detour factor).
+    Sources, in order: --graphml, the cache, --osm, a download (unless --offline); with
+    none of them the analyses run in approximate mode (straight line x detour factor).
     """
     try:
         outline = (

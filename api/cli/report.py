@@ -72,15 +72,16 @@ def command(
     exact: bool,
     osm: Path | None,
     graphml: Path | None,
-    download: bool,
+    download: bool | None,
     cache_folder: Path | None,
     language: str,
     out_dir: Path,
 ) -> None:
     """Write the exports of a scenario: coverage of every layer, suggested sites, a map.
 
-    Without --osm, --graphml, a cached network or --download the walk is approximate
-    (straight line x detour factor), and every export says so.
+    Without --osm, --graphml or a cached network the walking network is downloaded on
+    first use (unless --offline); failing that the walk is approximate (straight line x
+    detour factor), and every export says so.
     """
     start = time.perf_counter()
     try:

@@ -22,14 +22,20 @@ __all__ = ["command"]
     "osm_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="An .osm or .osm.pbf file to build the walking network from. Without it (and "
-    "without --graphml) distances are approximate.",
+    help="An .osm or .osm.pbf file to build the walking network from. Without it (or "
+    "--graphml, or a cached network) the streets are downloaded on first use.",
 )
 @click.option(
     "--graphml",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help="A walking network saved as GraphML.",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    default=None,
+    help="Do not try to download the walking network (also CIRCLES_OFFLINE=true).",
 )
 @click.option(
     "--basemap",
@@ -49,6 +55,7 @@ def command(
     port: int | None,
     osm_file: Path | None,
     graphml: Path | None,
+    offline: bool | None,
     basemap: str | None,
     data_dir: Path | None,
 ) -> None:
@@ -65,6 +72,7 @@ def command(
         "port": port,
         "osm_file": osm_file,
         "graphml": graphml,
+        "offline": offline,
         "basemap": basemap,
         "data_dir": data_dir,
     }

@@ -137,14 +137,15 @@ def command(
     spacing: float,
     osm: Path | None,
     graphml: Path | None,
-    download: bool,
+    download: bool | None,
     cache_folder: Path | None,
     out_dir: Path,
 ) -> None:
     """Suggest sites for new facilities and write suggestions.geojson and summary.json.
 
-    Without --osm, --graphml, a cached network or --download the walk is approximate
-    (straight line x detour factor), and every output says so.
+    Without --osm, --graphml or a cached network the walking network is downloaded on
+    first use (unless --offline); failing that the walk is approximate (straight line x
+    detour factor), and every output says so.
     """
     try:
         scenario = load_scenario(scenario_name)

@@ -7,7 +7,10 @@ Sources are tried in this order by :func:`walk_network`:
    + source), written by an earlier build;
 3. a user's OpenStreetMap file: ``.osm`` XML (read with osmnx) or ``.osm.pbf`` (read with
    pyrosm), clipped to the boundary plus a margin;
-4. an osmnx download of the ``walk`` network for the boundary plus a margin, when online;
+4. an osmnx download of the ``walk`` network for the boundary plus a margin, tried on first
+   use unless ``download=False`` or ``settings.offline``: a connection to the Overpass
+   server must open within ``settings.download_connect_timeout_s`` and the whole download
+   end within ``settings.download_timeout_s``; the answer is checked before it is cached;
 5. otherwise **approximate mode**: no streets, walking distance = straight-line distance
    x ``settings.detour_factor`` (1.3 by default; street networks measure 1.2-1.4 times
    the crow-fly distance). Every result computed in this mode is flagged approximate.
@@ -24,7 +27,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import os
+import queue
 import socket
+import threading
 import warnings
 from collections.abc import Callable
 from functools import cached_property
@@ -273,13 +280,16 @@ def _with_margin(shape: BaseGeometry, crs: pyproj.CRS) -> Polygon | MultiPolygon
     return result
 
 
-def approximate_network(boundary: gpd.GeoDataFrame) -> WalkNetwork:
+def approximate_network(boundary: gpd.GeoDataFrame, *, reason: str | None = None) -> WalkNetwork:
     """A network without streets: walking distance = straight line x detour factor.
 
     Parameters
     ----------
     boundary
         The district outline (any CRS); it picks the metric CRS.
+    reason
+        Why there are no streets, for the one-line warning; ``None`` says no source was
+        given.
 
     Returns
     -------
@@ -288,7 +298,9 @@ def approximate_network(boundary: gpd.GeoDataFrame) -> WalkNetwork:
     """
     crs = _crs_for(_boundary_shape(boundary))
     logger.warning(
-        "no street network: approximate mode (straight line x %.2f detour factor)",
+        "%s: approximate mode (straight line x %.2f detour factor); for real streets run "
+        "once online (the download is cached) or pass --osm FILE",
+        reason or "no street network",
         settings.detour_factor,
     )
     return WalkNetwork(source="approximate", crs=crs)
@@ -466,51 +478,104 @@ def _lean_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def _save_cache(graph: nx.MultiDiGraph, path: Path) -> None:
+    """Write ``graph`` as GraphML at ``path`` whole or not at all."""
     import osmnx as ox
 
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        ox.save_graphml(graph, path)
+        ox.save_graphml(graph, partial)
+        os.replace(partial, path)
     except OSError as exc:
+        partial.unlink(missing_ok=True)
         logger.warning("could not cache the walk graph at %s: %s", path, exc)
         return
     logger.info("walk graph cached at %s", path)
 
 
-def _overpass_reachable() -> bool:
-    """Whether the Overpass server's name resolves (a quick test for being online).
+def _overpass_reachable() -> str | None:
+    """Why the Overpass server cannot be reached, or ``None`` when a connection opens.
 
-    Offline, osmnx would wait a minute for the server status before failing.
+    Offline, osmnx would wait a minute for the server status before failing; a TCP
+    connection with ``settings.download_connect_timeout_s`` answers in seconds.
     """
     import osmnx as ox
 
-    host = urlsplit(ox.settings.overpass_url).hostname
-    if host is None:
-        return False
+    address = urlsplit(ox.settings.overpass_url)
+    if address.hostname is None:
+        return f"the Overpass address {ox.settings.overpass_url!r} has no host"
+    port = address.port or (80 if address.scheme == "http" else 443)
     try:
-        socket.getaddrinfo(host, 443)
+        with socket.create_connection(
+            (address.hostname, port), timeout=settings.download_connect_timeout_s
+        ):
+            return None
     except OSError as exc:
-        logger.warning("offline (%s does not resolve: %s): no walk network download", host, exc)
-        return False
-    return True
+        return f"offline ({address.hostname}:{port}: {exc or type(exc).__name__})"
 
 
-def _download(polygon: Polygon | MultiPolygon) -> nx.MultiDiGraph | None:
+def _fetch(polygon: Polygon | MultiPolygon, answers: queue.Queue[object]) -> None:
+    """Download the walk graph for ``polygon``; put the graph, or why not, in ``answers``."""
     import osmnx as ox
 
-    if not _overpass_reachable():
-        return None
     try:
-        graph: nx.MultiDiGraph = ox.graph_from_polygon(polygon, network_type=_NETWORK_TYPE)
-    except (
-        OSError,
-        ValueError,
-        ox._errors.InsufficientResponseError,
-        ox._errors.ResponseStatusCodeError,
-    ) as exc:
-        logger.warning("walk network download failed: %s", exc)
-        return None
-    return graph
+        offline = _overpass_reachable()
+        if offline is not None:
+            answers.put(offline)
+            return
+        answers.put(ox.graph_from_polygon(polygon, network_type=_NETWORK_TYPE))
+    except Exception as exc:  # any failure of the download means approximate mode
+        answers.put(f"walk network download failed ({type(exc).__name__}: {exc})")
+
+
+def _download(polygon: Polygon | MultiPolygon) -> nx.MultiDiGraph | str:
+    """The downloaded walk graph, checked, or why there is none.
+
+    The download runs in a daemon thread so that waiting for it is bounded by
+    ``settings.download_timeout_s``; a download still running after that is abandoned.
+    """
+    limit = settings.download_timeout_s
+    logger.warning(
+        "downloading the walking network for the boundary from OpenStreetMap (at most %g s; "
+        "--offline skips this)",
+        limit,
+    )
+    answers: queue.Queue[object] = queue.Queue(maxsize=1)
+    worker = threading.Thread(
+        target=_fetch, args=(polygon, answers), name="walk-network-download", daemon=True
+    )
+    worker.start()
+    try:
+        answer = answers.get(timeout=limit)
+    except queue.Empty:
+        return f"the walk network download took longer than {limit:g} s"
+    if isinstance(answer, str):
+        return answer
+    problem = (
+        _graph_problem(answer)
+        if isinstance(answer, nx.MultiDiGraph)
+        else f"a {type(answer).__name__}, not a street graph"
+    )
+    if problem is not None:
+        return f"the walk network download gave an unusable answer ({problem})"
+    return answer
+
+
+def _graph_problem(answer: nx.MultiDiGraph) -> str | None:
+    """What makes a downloaded graph unusable as a walk graph, or ``None``."""
+    if answer.number_of_edges() == 0:
+        return f"{answer.number_of_nodes()} nodes and no streets"
+    for node, data in answer.nodes(data=True):
+        x, y = data.get("x"), data.get("y")
+        if not isinstance(x, int | float) or not isinstance(y, int | float):
+            return f"node {node!r} has no coordinates"
+        if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
+            return f"node {node!r} has coordinates ({x}, {y}) outside lon/lat range"
+    for u, v, data in answer.edges(data=True):
+        length = data.get("length")
+        if not isinstance(length, int | float) or not math.isfinite(length) or length < 0:
+            return f"street {u!r}-{v!r} has length {length!r}"
+    return None
 
 
 def walk_network(
@@ -519,7 +584,7 @@ def walk_network(
     osm_file: str | Path | None = None,
     graphml: str | Path | None = None,
     cache_folder: str | Path | None = None,
-    download: bool = True,
+    download: bool | None = None,
 ) -> WalkNetwork:
     """The walking network for a boundary, from the best source available.
 
@@ -534,7 +599,9 @@ def walk_network(
     cache_folder
         Where built networks are cached; ``None`` uses ``settings.cache_folder``.
     download
-        Try an osmnx download when there is no cache and no file.
+        Try an osmnx download when there is no cache and no file; ``None`` does so unless
+        ``settings.offline``. The download is bounded in time (see the module docstring)
+        and cached; when it fails, approximate mode.
 
     Returns
     -------
@@ -559,17 +626,16 @@ def walk_network(
         logger.info("reading cached walk graph %s", cached)
         return network_from_graph(ox.load_graphml(cached), source="graphml", crs=crs)
     polygon = _with_margin(shape, crs)
+    source: NetworkSource = "osm_file"
     if osm_path is not None:
-        graph: nx.MultiDiGraph | None = _read_osm_file(osm_path, polygon)
-        source: NetworkSource = "osm_file"
-    elif download:
-        graph = _download(polygon)
-        source = "download"
+        graph = _read_osm_file(osm_path, polygon)
+    elif download is False or (download is None and settings.offline):
+        return approximate_network(boundary, reason="offline, no street file or cached network")
     else:
-        graph = None
-        source = "approximate"
-    if graph is None:
-        return approximate_network(boundary)
+        fetched = _download(polygon)
+        if isinstance(fetched, str):
+            return approximate_network(boundary, reason=fetched)
+        graph, source = fetched, "download"
     lean = _lean_graph(graph)
     _save_cache(lean, cached)
     return network_from_graph(lean, source=source, crs=crs)

@@ -185,9 +185,9 @@ def test_download_is_cached_and_read_back(
         return test_pbf_graph
 
     boundary = _graph_boundary(test_pbf_graph)
-    monkeypatch.setattr(network_module, "_overpass_reachable", lambda: True)
+    monkeypatch.setattr(network_module, "_overpass_reachable", lambda: None)
     monkeypatch.setattr(ox, "graph_from_polygon", fake_download)
-    first = walk_network(boundary, cache_folder=tmp_path)
+    first = walk_network(boundary, cache_folder=tmp_path, download=True)
     assert calls == ["walk"]
     assert first.source == "download"
     cached = list(tmp_path.glob("walk_*.graphml"))
@@ -197,14 +197,14 @@ def test_download_is_cached_and_read_back(
         raise AssertionError("the cache should have been read")
 
     monkeypatch.setattr(ox, "graph_from_polygon", no_download)
-    second = walk_network(boundary, cache_folder=tmp_path)
+    second = walk_network(boundary, cache_folder=tmp_path, download=True)
     assert second.source == "graphml"
     assert second.stats() == pytest.approx(first.stats())
     assert second.crs == first.crs
     # a different boundary has its own cache entry
     other = _boundary(shapely.buffer(boundary.geometry.iloc[0], 0.001))
     monkeypatch.setattr(ox, "graph_from_polygon", fake_download)
-    walk_network(other, cache_folder=tmp_path)
+    walk_network(other, cache_folder=tmp_path, download=True)
     assert len(calls) == 2
     assert len(list(tmp_path.glob("walk_*.graphml"))) == 2
 
@@ -215,10 +215,10 @@ def test_failed_download_falls_back_to_approximate(
     def offline(polygon: shapely.Geometry, *, network_type: str) -> nx.MultiDiGraph:
         raise requests.ConnectionError("no route to host")
 
-    monkeypatch.setattr(network_module, "_overpass_reachable", lambda: True)
+    monkeypatch.setattr(network_module, "_overpass_reachable", lambda: None)
     monkeypatch.setattr(ox, "graph_from_polygon", offline)
     boundary = _boundary(shapely.box(119.40, 32.15, 119.50, 32.25))
-    network = walk_network(boundary, cache_folder=tmp_path)
+    network = walk_network(boundary, cache_folder=tmp_path, download=True)
     assert network.approximate
     assert network.source == "approximate"
     assert network.graph is None
@@ -233,7 +233,7 @@ def test_offline_skips_the_download(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     monkeypatch.setattr(ox.settings, "overpass_url", "https://overpass.invalid/api")
     monkeypatch.setattr(ox, "graph_from_polygon", None)  # never called
     boundary = _boundary(shapely.box(119.40, 32.15, 119.50, 32.25))
-    assert walk_network(boundary, cache_folder=tmp_path).approximate
+    assert walk_network(boundary, cache_folder=tmp_path, download=True).approximate
 
 
 def test_no_download_means_approximate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -319,7 +319,7 @@ def test_cli_network_reports_counts(tmp_path: Path) -> None:
     assert "5 nodes" in plain.output
     assert "km of street" in plain.output
     offline = CliRunner().invoke(
-        main, ["network", "--scenario", "jingkou", "--no-download", "--cache-folder", str(tmp_path)]
+        main, ["network", "--scenario", "jingkou", "--offline", "--cache-folder", str(tmp_path)]
     )
     assert offline.exit_code == 0, offline.output
     assert "approximate mode" in offline.output

@@ -41,7 +41,7 @@ def make_settings(folder: Path, **overrides: Any) -> Settings:
         "basemap": "osm",
         "osm_file": None,
         "graphml": None,
-        "download": False,
+        "offline": True,
     }
     values.update(overrides)
     return Settings(**values)

@@ -47,7 +47,7 @@ APP = create_app(
         edit_token="schemathesis-token-0123456789",
         osm_file=None,
         graphml=None,
-        download=False,
+        offline=True,
     )
 )
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
