@@ -10,6 +10,7 @@ import click
 
 from api.cli._batch_files import WRITERS, write_city_map
 from api.cli._options import network_options
+from geo import settings
 from geo.batch import BatchOptions, run_batch
 from geo.errors import GeoError
 from geo.export._labels import Language
@@ -78,7 +79,7 @@ def command(
     workers: int | None,
     osm: Path | None,
     graphml: Path | None,
-    download: bool,
+    download: bool | None,
     cache_folder: Path | None,
     layer: str,
     k: int,
@@ -95,14 +96,15 @@ def command(
     if graphml is not None:
         msg = (
             "--graphml is one district's network; a batch builds one per district from "
-            "--osm, a cache or --download"
+            "--osm, a cache or a download"
         )
         raise click.UsageError(msg)
     if not logging.getLogger().isEnabledFor(logging.INFO):
         logging.getLogger("distributed").setLevel(logging.WARNING)
     options = BatchOptions(
         osm=None if osm is None else str(osm),
-        download=download,
+        # the workers' own settings do not follow this process's: decide here
+        download=not settings.offline if download is None else download,
         cache_folder=None if cache_folder is None else str(cache_folder),
         sites_layer=cast(AnalysisLayer, layer),
         k=k,
