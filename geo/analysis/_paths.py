@@ -16,11 +16,13 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 from geo.analysis._graph import GraphArrays
 from geo.analysis._snap import Snaps
 
 __all__ = [
+    "LocalSearch",
     "Targets",
     "augmented_csr",
     "bounded_batches",
@@ -148,6 +150,75 @@ def bounded_batches(
         stop = min(start + batch, len(snaps))
         dist = dijkstra(matrix, directed=True, indices=np.arange(n + start, n + stop), limit=limit)
         yield start, np.asarray(dist[:, :n], dtype=float)
+
+
+class LocalSearch:
+    """Bounded searches that look only at the streets within reach as the crow flies.
+
+    A walk of ``d`` metres ends at most ``ratio * d`` metres from where it started, where
+    ``ratio`` is the largest ratio of a street's drawn length to its ``length`` (at least
+    1); so every node within ``limit`` walking metres of a point lies within
+    ``ratio * limit`` metres of it, and the search runs on those nodes alone. Each
+    search holds one row of distances over those nodes, not over the whole network.
+
+    Parameters
+    ----------
+    arrays
+        The network.
+    geometry_length
+        Per street, the length of its geometry in metres.
+    """
+
+    def __init__(self, arrays: GraphArrays, geometry_length: FloatArray) -> None:
+        self._arrays = arrays
+        length = arrays.edge_length
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(length > 0, geometry_length / length, np.where(
+                geometry_length > 0, np.inf, 1.0))  # fmt: skip
+        self.ratio = max(1.0, float(ratio.max(initial=1.0)))
+        self._tree = cKDTree(np.column_stack([arrays.node_x, arrays.node_y]))
+
+    def reach(self, snaps: Snaps, limit: float) -> Iterator[tuple[IntArray, FloatArray]]:
+        """Per snapped point: the nodes within ``limit`` walking metres, and their metres.
+
+        Yields
+        ------
+        nodes, metres
+            Row indices (sorted) of the nodes within reach, and the walking metres to
+            them (the same as a search over the whole network).
+        """
+        arrays = self._arrays
+        radius = self.ratio * limit * (1.0 + 1e-9) + 1e-6
+        local = np.isfinite(radius)
+        every = np.arange(arrays.n_nodes)
+        for i in range(len(snaps)):
+            if local:
+                hits = self._tree.query_ball_point((snaps.x[i], snaps.y[i]), radius)
+                nodes = np.sort(np.asarray(hits, dtype=np.int64))
+                matrix = arrays.csr[nodes][:, nodes]
+            else:
+                nodes, matrix = every, arrays.csr
+            m = nodes.shape[0]
+            ends = np.array([snaps.node_a[i], snaps.node_b[i]])
+            costs = np.array([snaps.cost_a[i], snaps.cost_b[i]])
+            pos = np.minimum(np.searchsorted(nodes, ends), max(m - 1, 0))
+            present = (nodes[pos] == ends) if m else np.zeros(2, dtype=bool)
+            cols, data = pos[present], costs[present]
+            if cols.size == 2 and cols[0] == cols[1]:
+                cols, data = cols[:1], np.array([data.min()])
+            elif cols.size == 2 and cols[0] > cols[1]:
+                cols, data = cols[::-1], data[::-1]
+            augmented = sp.csr_matrix(
+                (
+                    np.concatenate([matrix.data, data]),
+                    np.concatenate([matrix.indices, cols]),
+                    np.concatenate([matrix.indptr, [matrix.indptr[-1] + cols.size]]),
+                ),
+                shape=(m + 1, m + 1),
+            )
+            row = dijkstra(augmented, directed=True, indices=m, limit=limit)[:m]
+            inside = np.flatnonzero(row <= limit)
+            yield nodes[inside], np.asarray(row[inside], dtype=float)
 
 
 def same_edge_pairs(source_edge: IntArray, target_edge: IntArray) -> tuple[IntArray, IntArray]:

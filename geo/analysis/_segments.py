@@ -47,6 +47,7 @@ class EdgePieces:
         cum = np.cumsum(step)
         local = cum - cum[self._start[owner]]
         self._geometry_length = shapely.length(arrays.edge_geometry)
+        self.geometry_length: FloatArray = self._geometry_length
         spacing = self._geometry_length + 1.0
         self._offset = np.cumsum(spacing) - spacing
         self._coords = coords
@@ -127,7 +128,8 @@ class EdgePieces:
 
     def reached(
         self,
-        node_metres: FloatArray,
+        nodes: IntArray,
+        metres: FloatArray,
         limit: float,
         *,
         source_edge: int,
@@ -138,8 +140,10 @@ class EdgePieces:
 
         Parameters
         ----------
-        node_metres
-            Walking metres from the source to every node (``inf`` beyond reach).
+        nodes
+            Row indices, sorted, of the nodes within reach of the source.
+        metres
+            Walking metres from the source to those nodes, same order.
         limit
             The reach, metres.
         source_edge, source_along, source_access
@@ -153,27 +157,92 @@ class EdgePieces:
             partly reached ones, cut at the exact cut-off point.
         """
         a = self._arrays
-        candidate = self._incident_edges(np.flatnonzero(node_metres <= limit))
-        length = a.edge_length[candidate]
-        from_u = limit - node_metres[a.edge_u[candidate]]
-        from_v = limit - node_metres[a.edge_v[candidate]]
+        candidate = self._incident_edges(nodes)
+        whole_edges, pieces = self._cut(
+            candidate,
+            _lookup(nodes, metres, a.edge_u[candidate]),
+            _lookup(nodes, metres, a.edge_v[candidate]),
+            limit,
+        )
+        spare = limit - source_access
+        if spare >= 0 and source_edge not in set(whole_edges.tolist()):
+            own = self._source_pieces(
+                np.array([source_edge]), np.array([source_along]), np.array([spare])
+            )
+            pieces = np.concatenate([pieces, own])
+        return whole_edges, pieces
+
+    def covered(
+        self,
+        node_metres: FloatArray,
+        limit: float,
+        *,
+        edge: IntArray,
+        along: FloatArray,
+        access: FloatArray,
+    ) -> tuple[IntArray, GeomArray]:
+        """Streets and street pieces within ``limit`` walking metres of the nearest source.
+
+        A point of a street is within reach of some source exactly when it is within reach
+        of the source nearest to one of the street's ends, or lies on a source's own
+        street within reach of it; so one multi-source search gives a layer's streets.
+
+        Parameters
+        ----------
+        node_metres
+            Per node, walking metres to the nearest source (``inf`` if none).
+        limit
+            The reach, metres.
+        edge, along, access
+            Per source: its street, metres along it from ``u``, and its straight-line
+            access distance.
+
+        Returns
+        -------
+        whole, pieces
+            Indices of the streets reached end to end, and LineStrings (metres) of the
+            partly reached ones and of the sources' own reached stretches.
+        """
+        a = self._arrays
+        near = np.minimum(node_metres[a.edge_u], node_metres[a.edge_v]) <= limit
+        candidate = np.flatnonzero(near)
+        whole_edges, pieces = self._cut(
+            candidate,
+            node_metres[a.edge_u[candidate]],
+            node_metres[a.edge_v[candidate]],
+            limit,
+        )
+        is_whole = np.zeros(a.n_edges, dtype=bool)
+        is_whole[whole_edges] = True
+        spare = limit - access
+        own = np.flatnonzero((spare >= 0) & ~is_whole[edge])
+        pieces = np.concatenate([pieces, self._source_pieces(edge[own], along[own], spare[own])])
+        return whole_edges, pieces
+
+    def _cut(
+        self, candidate: IntArray, d_u: FloatArray, d_v: FloatArray, limit: float
+    ) -> tuple[IntArray, GeomArray]:
+        """Whole streets among ``candidate`` and the reached pieces of the others."""
+        length = self._arrays.edge_length[candidate]
+        from_u = limit - d_u
+        from_v = limit - d_v
         whole = (from_u >= length) | (from_v >= length)
         whole |= (from_u >= 0) & (from_v >= 0) & (from_u + from_v >= length)
         part_u = np.flatnonzero((from_u >= 0) & ~whole)
         part_v = np.flatnonzero((from_v >= 0) & ~whole)
         safe = np.where(length > 0, length, 1.0)
-        edges = [candidate[part_u], candidate[part_v]]
-        starts = [np.zeros(part_u.size), 1.0 - from_v[part_v] / safe[part_v]]
-        stops = [from_u[part_u] / safe[part_u], np.ones(part_v.size)]
-        whole_edges = candidate[whole]
-        spare = limit - source_access
-        if spare >= 0 and source_edge not in set(whole_edges.tolist()):
-            edges.append(np.array([source_edge]))
-            own = float(a.edge_length[source_edge]) or 1.0
-            starts.append(np.array([(source_along - spare) / own]))
-            stops.append(np.array([(source_along + spare) / own]))
-        pieces = self.pieces(np.concatenate(edges), np.concatenate(starts), np.concatenate(stops))
-        return whole_edges, pieces
+        pieces = self.pieces(
+            np.concatenate([candidate[part_u], candidate[part_v]]),
+            np.concatenate([np.zeros(part_u.size), 1.0 - from_v[part_v] / safe[part_v]]),
+            np.concatenate([from_u[part_u] / safe[part_u], np.ones(part_v.size)]),
+        )
+        return candidate[whole], pieces
+
+    def _source_pieces(self, edge: IntArray, along: FloatArray, spare: FloatArray) -> GeomArray:
+        """The stretches of the sources' own streets within ``spare`` metres of them."""
+        own = self._arrays.edge_length[edge]
+        own = np.where(own > 0, own, 1.0)
+        return self.pieces(edge, (along - spare) / own, (along + spare) / own)
 
     def _incident_edges(self, nodes: IntArray) -> IntArray:
         """The streets touching any of ``nodes``, each once, sorted."""
@@ -181,3 +250,12 @@ class EdgePieces:
         counts = self._incident_start[nodes + 1] - first
         offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
         return np.unique(self._incident[np.repeat(first, counts) + offset])
+
+
+def _lookup(nodes: IntArray, metres: FloatArray, wanted: IntArray) -> FloatArray:
+    """Metres of ``wanted`` nodes from sorted ``nodes`` and their ``metres`` (``inf`` if absent)."""
+    if nodes.size == 0:
+        return np.full(wanted.shape[0], np.inf)
+    pos = np.minimum(np.searchsorted(nodes, wanted), nodes.size - 1)
+    found: FloatArray = np.where(nodes[pos] == wanted, metres[pos], np.inf)
+    return found

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -87,8 +88,6 @@ class LayerCoverage:
         The rule applied.
     approximate
         True when computed in approximate mode.
-    service_areas
-        ``facility_id``, ``name``, ``access_m``, ``far_from_street``, geometry (EPSG:4326).
     union
         The union of the service areas (EPSG:4326).
     grids
@@ -103,16 +102,33 @@ class LayerCoverage:
         facility (``inf`` if none is connected).
     demand_covered
         Per demand unit: True when within the rule.
+    areas
+        The layer's service areas in metres of the network's CRS (each facility's area
+        built when first asked for).
     """
 
     rule: ServiceRule
     approximate: bool
-    service_areas: gpd.GeoDataFrame
     union: BaseGeometry
     grids: gpd.GeoDataFrame
     summary: dict[str, Any]
     demand_m: FloatArray = field(repr=False)
     demand_covered: BoolArray = field(repr=False)
+    areas: LayerAreas = field(repr=False)
+    network: WalkNetwork = field(repr=False)
+    facilities: gpd.GeoDataFrame = field(repr=False)
+
+    @cached_property
+    def service_areas(self) -> gpd.GeoDataFrame:
+        """Every facility's service area: ``facility_id``, ``name``, ``access_m``,
+        ``far_from_street``, geometry (EPSG:4326); built on first use."""
+        return areas_frame(self.network, self.facilities, self.areas)
+
+    def service_area(self, index: int) -> BaseGeometry:
+        """One facility's service area (row ``index`` of the layer), EPSG:4326."""
+        polygon = self.areas.polygon(index)
+        result: BaseGeometry = self.network.geometry_to_wgs84(np.array([polygon], dtype=object))[0]
+        return result
 
 
 class CoverageEngine:
@@ -136,9 +152,6 @@ class CoverageEngine:
         The walking network.
     grids
         The grids (EPSG:4326) with a ``residents`` column added (a copy).
-    demand
-        Demand units: ``demand_id`` (int), ``grid_id``, ``residents`` (float), geometry
-        (points, EPSG:4326). Its row order is the column order of :meth:`reach`.
     """
 
     def __init__(
@@ -181,22 +194,28 @@ class CoverageEngine:
         self._weight = np.where(
             has_people, unit_residents / np.where(has_people, total[unit_grid], 1.0), equal
         )
-        lon, lat = network.to_wgs84(x, y)
-        self.demand = gpd.GeoDataFrame(
-            {
-                "demand_id": np.arange(x.shape[0]),
-                "grid_id": frame["grid_id"].to_numpy()[unit_grid],
-                "residents": unit_residents,
-            },
-            geometry=gpd.points_from_xy(lon, lat),
-            crs="EPSG:4326",
-        )
         self._tree = cKDTree(np.column_stack([x, y])) if x.size else None
         logger.info(
             "%d demand units in %d grids, %.0f residents",
             x.shape[0],
             len(frame),
             float(residents.sum()),
+        )
+
+    @cached_property
+    def demand(self) -> gpd.GeoDataFrame:
+        """Demand units: ``demand_id`` (int), ``grid_id``, ``residents`` (float), geometry
+        (points, EPSG:4326); built on first use. Its row order is the column order of
+        :meth:`reach`."""
+        lon, lat = self.network.to_wgs84(self._x, self._y)
+        return gpd.GeoDataFrame(
+            {
+                "demand_id": np.arange(self._x.shape[0]),
+                "grid_id": self.grids["grid_id"].to_numpy()[self._unit_grid],
+                "residents": self._residents,
+            },
+            geometry=gpd.points_from_xy(lon, lat),
+            crs="EPSG:4326",
         )
 
     def _demand_units(self) -> tuple[FloatArray, FloatArray, IntArray, Targets | None]:
@@ -345,7 +364,8 @@ class CoverageEngine:
         metres, nearest = self._nearest_units(areas.x, areas.y, rule, areas)
         covered = metres <= rule.max_metres
         grids = self._grid_table(facilities, areas, metres, nearest, covered, rule)
-        service = areas_frame(self.network, facilities, areas)
+        snaps = areas.distances.snaps if areas.distances is not None else None
+        far = int(snaps.far_from_street.sum()) if snaps is not None else 0
         union_wgs84 = self.network.geometry_to_wgs84(np.array([areas.union], dtype=object))[0]
         residents_total = float(self._residents.sum())
         residents_covered = float(grids["residents_covered"].sum())
@@ -353,7 +373,7 @@ class CoverageEngine:
             "rule": rule.label,
             "limit_m": rule.max_metres,
             "facilities": len(facilities),
-            "facilities_far_from_street": int(service["far_from_street"].sum()),
+            "facilities_far_from_street": far,
             "residents_total": residents_total,
             "residents_covered": residents_covered,
             "share_covered": residents_covered / residents_total if residents_total else 0.0,
@@ -370,12 +390,14 @@ class CoverageEngine:
         return LayerCoverage(
             rule=rule,
             approximate=areas.approximate,
-            service_areas=service,
             union=union_wgs84,
             grids=grids,
             summary=summary,
             demand_m=metres,
             demand_covered=covered,
+            areas=areas,
+            network=self.network,
+            facilities=facilities,
         )
 
     def _grid_table(

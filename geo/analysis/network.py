@@ -50,6 +50,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import settings
 from geo.analysis._graph import GraphArrays, graph_arrays
+from geo.analysis._paths import LocalSearch
 from geo.analysis._segments import EdgePieces
 from geo.analysis._snap import Snaps, snap_points
 from geo.errors import AnalysisError, NetworkError
@@ -178,6 +179,11 @@ class WalkNetwork:
     def pieces(self) -> EdgePieces:
         """Cutter of street pieces (for service-area polygons)."""
         return EdgePieces(self.require_arrays())
+
+    @cached_property
+    def local_search(self) -> LocalSearch:
+        """Bounded searches over the streets within reach as the crow flies."""
+        return LocalSearch(self.require_arrays(), self.pieces.geometry_length)
 
     def require_arrays(self) -> GraphArrays:
         """The street arrays; raises :class:`~geo.errors.AnalysisError` if approximate."""

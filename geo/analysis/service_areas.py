@@ -1,39 +1,43 @@
-"""Service areas: for each facility the streets it reaches within a rule, as a polygon.
+"""Service areas: the streets a layer's facilities reach within a rule, as polygons.
 
-On a street network, each facility is snapped to its nearest street and one bounded
-shortest-walk search (scipy's compiled Dijkstra, cut off at the rule's distance) finds
-the walking metres to every node within reach. A street whose two ends are reached
-with ``du`` and ``dv`` metres to spare is kept whole when the spare metres cover it
-(``(L - du) + (L - dv) >= length``); otherwise only its pieces up to the exact cut-off
-point are kept, ``L - du`` metres from one end and ``L - dv`` metres from the other.
-The facility's own street and its straight access path from the facility are added.
-Whole streets are joined into long lines along their strokes (streets that continue
-each other, see ``_strokes``), which makes the union several times cheaper than one
-buffer per street; the lines are buffered by ``settings.street_buffer_m`` metres (the
-depth of a street's frontage) in one vectorised call and the buffers are unioned.
-Every node within reach lies inside its facility's polygon.
+On a street network, each facility is snapped to its nearest street and one
+multi-source shortest-walk search (scipy's compiled Dijkstra) gives every node its
+walking metres to the nearest facility, access metres included. A point of a street
+lies inside the layer's service circle exactly when it is within the rule's distance
+``L`` of some facility, so the layer's covered streets follow from that one search: a
+street whose two ends have ``du`` and ``dv`` metres to their nearest facility is kept
+whole when the spare metres cover it (``(L - du) + (L - dv) >= length``); otherwise only
+its pieces up to the exact cut-off point are kept, ``L - du`` metres from one end and
+``L - dv`` metres from the other; each facility's own street and its straight access
+path are added. The covered streets are buffered by ``settings.street_buffer_m``
+metres (the depth of a street's frontage) and unioned: the layer's polygon.
 
 The union of the buffers is the costly step: it grows with the number of buffers and
-their crossings, not with their vertices. Two things cut it. Streets are grouped into
-square blocks (``_union``); a block that three or more facilities of a layer reach end
-to end is unioned once per network and enters each of those unions as one polygon, so
-densely placed facilities share much of their work (a block filled by fewer is left as
-streets, where grouping would only add work). And the facilities' unions run on a
-small pool of threads, as GEOS releases the GIL; results are stored by facility, so
-they do not depend on the order the threads finish.
+their crossings. Whole streets are joined into long lines along their strokes
+(``_strokes``), and streets are grouped into square blocks (``_union``) whose buffered
+unions are built once per network: a block the layer reaches end to end enters the
+union as one polygon.
+
+Each facility's own service area is built only when asked for (a facility's popup, the
+export of per-facility areas) from a bounded search over the streets within reach as
+the crow flies (``_paths.LocalSearch``), and kept. It is the same construction on the
+facility's own streets, so it matches the layer's polygon where they overlap. Every
+node within reach lies inside its facility's polygon.
 
 In approximate mode a service area is the circle of radius ``max_metres / detour``; for a
 ``straight_line`` rule it is the plain circle of radius ``max_metres``.
 
-All geometry is computed in metres of the network's CRS and returned in EPSG:4326.
+All geometry is computed in metres of the network's CRS.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -45,8 +49,7 @@ from tqdm.auto import tqdm
 
 from geo import settings
 from geo.analysis._inputs import check_facilities
-from geo.analysis._paths import bounded_batches, nearest_source
-from geo.analysis._segments import EdgePieces
+from geo.analysis._paths import nearest_source
 from geo.analysis._snap import Snaps
 from geo.analysis.network import WalkNetwork
 from geo.analysis.rules import ServiceRule
@@ -66,6 +69,7 @@ logger = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 GeomArray = npt.NDArray[np.object_]
+Reach = tuple[list[IntArray], list[FloatArray]]
 
 #: Segments per quarter circle of the street buffers.
 _QUAD_SEGS = 8
@@ -88,18 +92,30 @@ class NodeDistances:
         Per node: metres to the nearest facility (``inf`` if none is connected).
     nearest_facility
         Per node: row index (into the facility layer) of that facility, -1 if none.
-    reached
-        Per facility: row indices of the nodes within the rule's reach.
-    reached_m
-        Per facility: walking metres to those nodes, same order.
     """
 
     node_ids: npt.NDArray[np.object_] | npt.NDArray[np.int64]
     snaps: Snaps | None
     nearest_m: FloatArray
     nearest_facility: IntArray
-    reached: list[IntArray]
-    reached_m: list[FloatArray]
+    search: Callable[[], Reach] = field(repr=False)
+
+    @cached_property
+    def _reach(self) -> Reach:
+        return self.search()
+
+    @property
+    def reached(self) -> list[IntArray]:
+        """Per facility: row indices of the nodes within the rule's reach (sorted).
+
+        Found by one bounded search per facility, on first use.
+        """
+        return self._reach[0]
+
+    @property
+    def reached_m(self) -> list[FloatArray]:
+        """Per facility: walking metres to the nodes of :attr:`reached`, same order."""
+        return self._reach[1]
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,10 +130,8 @@ class LayerAreas:
         True when computed in approximate mode.
     x, y
         Facility coordinates, metres.
-    polygons
-        Per facility, its service area (metres).
     union
-        The union of all service areas (metres).
+        The layer's service circle: the union of all service areas (metres).
     distances
         Node distances on a street network, else ``None``.
     """
@@ -126,9 +140,33 @@ class LayerAreas:
     approximate: bool
     x: FloatArray
     y: FloatArray
-    polygons: GeomArray
     union: BaseGeometry
     distances: NodeDistances | None
+    build: Callable[[list[int]], list[BaseGeometry]] = field(repr=False)
+    _built: dict[int, BaseGeometry] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    def polygon(self, index: int) -> BaseGeometry:
+        """The service area of one facility (row ``index`` of the layer), built once."""
+        if not 0 <= index < len(self):
+            msg = f"facility row {index} is out of range; the layer has {len(self)} facilities"
+            raise AnalysisError(msg)
+        return self._take([index])[0]
+
+    @property
+    def polygons(self) -> GeomArray:
+        """Every facility's service area (metres), built on first use and kept."""
+        result = np.empty(len(self), dtype=object)
+        result[:] = self._take(list(range(len(self))))
+        return result
+
+    def _take(self, rows: list[int]) -> list[BaseGeometry]:
+        missing = [i for i in rows if i not in self._built]
+        if missing:
+            self._built.update(zip(missing, self.build(missing), strict=True))
+        return [self._built[i] for i in rows]
 
 
 def _show_progress(progress: bool | None) -> bool:
@@ -145,66 +183,100 @@ def _access_lines(snaps: Snaps) -> GeomArray:
     return lines
 
 
-def _street_polygon(
-    pieces: EdgePieces,
-    keys: list[tuple[int, int]],
-    lines: GeomArray,
-    point: BaseGeometry,
+def _buffered_union(
+    network: WalkNetwork, whole: IntArray, lines: GeomArray, discs: GeomArray, *, shared: int
 ) -> BaseGeometry:
-    """One service area: the union of its cached blocks and its other streets, buffered."""
-    width = settings.street_buffer_m
-    blocks = pieces.blocks.polygons(keys, width, quad_segs=_QUAD_SEGS)
-    if lines.size == 0 and blocks.size == 0:
-        disc: BaseGeometry = shapely.buffer(point, width)
-        return disc
-    buffers = shapely.buffer(lines, width, quad_segs=_QUAD_SEGS)
-    polygon: BaseGeometry = shapely.union_all(np.concatenate([blocks, buffers]))
-    return polygon
-
-
-def _street_polygons(
-    network: WalkNetwork, snaps: Snaps, limit: float, *, progress: bool
-) -> tuple[GeomArray, list[IntArray], list[FloatArray]]:
+    """The union of buffered streets: blocks reached end to end, other streets, pieces."""
     pieces = network.pieces
-    polygons = np.empty(len(snaps), dtype=object)
-    reached: list[IntArray] = []
-    reached_m: list[FloatArray] = []
-    access = _access_lines(snaps)
-    points = np.asarray(shapely.points(snaps.x, snaps.y), dtype=object)
+    width = settings.street_buffer_m
+    [(keys, rest)] = pieces.blocks.assign([whole], shared=shared)
+    blocks = pieces.blocks.polygons(keys, width, quad_segs=_QUAD_SEGS)
+    buffers = shapely.buffer(pieces.lines(rest, lines), width, quad_segs=_QUAD_SEGS)
+    parts = np.concatenate([blocks, buffers, shapely.buffer(discs, width)])
+    if parts.size == 0:
+        return shapely.Polygon()
+    union: BaseGeometry = shapely.union_all(parts)
+    return union
+
+
+def _layer_union(
+    network: WalkNetwork, snaps: Snaps, nearest_m: FloatArray, limit: float
+) -> BaseGeometry:
+    """The layer's polygon from its multi-source search (see the module docstring)."""
+    whole, pieces = network.pieces.covered(
+        nearest_m, limit, edge=snaps.edge, along=snaps.along, access=snaps.access
+    )
+    near = snaps.access <= limit
+    access = _access_lines(snaps)[near]
+    # a facility too far from every street to reach one is its own small disc
+    alone = np.asarray(shapely.points(snaps.x[~near], snaps.y[~near]), dtype=object)
+    return _buffered_union(network, whole, np.concatenate([pieces, access]), alone, shared=1)
+
+
+def _facility_polygons(
+    network: WalkNetwork, snaps: Snaps, limit: float, rows: list[int], *, progress: bool
+) -> list[BaseGeometry]:
+    """The service areas of some facilities, each from its own bounded search."""
+    pieces = network.pieces
+    chosen = _take_snaps(snaps, np.asarray(rows, dtype=np.int64))
+    access = _access_lines(chosen)
+    points = np.asarray(shapely.points(chosen.x, chosen.y), dtype=object)
+    wholes: list[IntArray] = []
+    parts: list[GeomArray] = []
+    for i, (nodes, metres) in enumerate(network.local_search.reach(chosen, limit)):
+        whole, part = pieces.reached(
+            nodes,
+            metres,
+            limit,
+            source_edge=int(chosen.edge[i]),
+            source_along=float(chosen.along[i]),
+            source_access=float(chosen.access[i]),
+        )
+        if chosen.access[i] <= limit:
+            part = np.append(part, access[i : i + 1])
+        wholes.append(whole)
+        parts.append(part)
+    assigned = pieces.blocks.assign(wholes)
+    width = settings.street_buffer_m
+
+    def build(j: int) -> BaseGeometry:
+        keys, rest = assigned[j]
+        blocks = pieces.blocks.polygons(keys, width, quad_segs=_QUAD_SEGS)
+        lines = pieces.lines(rest, parts[j])
+        if lines.size == 0 and blocks.size == 0:
+            disc: BaseGeometry = shapely.buffer(points[j], width)
+            return disc
+        buffers = shapely.buffer(lines, width, quad_segs=_QUAD_SEGS)
+        polygon: BaseGeometry = shapely.union_all(np.concatenate([blocks, buffers]))
+        return polygon
+
     workers = min(_MAX_WORKERS, os.cpu_count() or 1)
     with (
-        tqdm(total=len(snaps), desc="service areas", unit="facility", disable=not progress) as bar,
+        tqdm(total=len(rows), desc="service areas", unit="facility", disable=not progress) as bar,
         ThreadPoolExecutor(max_workers=workers) as pool,
     ):
-        for start, metres in bounded_batches(network.require_arrays(), snaps, limit):
-            rows = range(start, start + metres.shape[0])
-            wholes: list[IntArray] = []
-            parts: list[GeomArray] = []
-            for i, row in zip(rows, metres, strict=True):
-                nodes = np.flatnonzero(row <= limit)
-                reached.append(nodes)
-                reached_m.append(row[nodes])
-                whole, part = pieces.reached(
-                    row,
-                    limit,
-                    source_edge=int(snaps.edge[i]),
-                    source_along=float(snaps.along[i]),
-                    source_access=float(snaps.access[i]),
-                )
-                if snaps.access[i] <= limit:
-                    part = np.append(part, access[i : i + 1])
-                wholes.append(whole)
-                parts.append(part)
-            futures = [
-                pool.submit(_street_polygon, pieces, keys, pieces.lines(rest, part), points[i])
-                for i, (keys, rest), part in zip(
-                    rows, pieces.blocks.assign(wholes), parts, strict=True
-                )
-            ]
-            for i, future in zip(rows, futures, strict=True):
-                polygons[i] = future.result()
-                bar.update(1)
-    return polygons, reached, reached_m
+        futures = [pool.submit(build, j) for j in range(len(rows))]
+        polygons = []
+        for future in futures:
+            polygons.append(future.result())
+            bar.update(1)
+    return polygons
+
+
+def _take_snaps(snaps: Snaps, rows: IntArray) -> Snaps:
+    return Snaps(*(getattr(snaps, name)[rows] for name in Snaps.__dataclass_fields__))
+
+
+def _street_reach(network: WalkNetwork, snaps: Snaps, limit: float) -> Callable[[], Reach]:
+    def search() -> Reach:
+        reached: list[IntArray] = []
+        reached_m: list[FloatArray] = []
+        for nodes, metres in network.local_search.reach(snaps, limit):
+            reached.append(nodes)
+            reached_m.append(metres)
+        return reached, reached_m
+
+    return search
 
 
 def _facility_xy(
@@ -223,7 +295,7 @@ def layer_areas(
     *,
     progress: bool | None = None,
 ) -> LayerAreas:
-    """Service areas of a facility layer, their union and the node distances.
+    """A facility layer's service circle and node distances; its areas on demand.
 
     Parameters
     ----------
@@ -234,7 +306,8 @@ def layer_areas(
     rule
         How far a facility reaches.
     progress
-        Show a progress bar; ``None`` uses ``settings.progress``.
+        Show a progress bar when per-facility areas are built; ``None`` uses
+        ``settings.progress``.
 
     Returns
     -------
@@ -245,41 +318,49 @@ def layer_areas(
     limit = rule.max_metres
     if rule.straight_line or network.approximate:
         radius = limit if rule.straight_line else limit / settings.detour_factor
-        polygons: GeomArray = np.asarray(
+        circles: GeomArray = np.asarray(
             shapely.buffer(shapely.points(x, y), radius, quad_segs=16), dtype=object
         )
         distances = None
         if rule.straight_line and not network.approximate:
             distances = _straight_node_distances(network, x, y, limit)
-        approximate = network.approximate and not rule.straight_line
+        union = shapely.union_all(circles) if len(circles) else shapely.Polygon()
+        areas = LayerAreas(
+            rule=rule,
+            approximate=network.approximate and not rule.straight_line,
+            x=x,
+            y=y,
+            union=union,
+            distances=distances,
+            build=lambda rows: [circles[i] for i in rows],
+        )
     else:
         snaps = network.snap(x, y)
-        polygons, reached, reached_m = _street_polygons(
-            network, snaps, limit, progress=_show_progress(progress)
-        )
-        nearest_m, nearest_facility = nearest_source(network.require_arrays(), snaps)
+        arrays = network.require_arrays()
+        nearest_m, nearest_facility = nearest_source(arrays, snaps)
         distances = NodeDistances(
-            node_ids=network.require_arrays().node_ids,
+            node_ids=arrays.node_ids,
             snaps=snaps,
             nearest_m=nearest_m,
             nearest_facility=nearest_facility,
-            reached=reached,
-            reached_m=reached_m,
+            search=_street_reach(network, snaps, limit),
         )
-        approximate = False
-    union = shapely.union_all(polygons) if len(polygons) else shapely.Polygon()
+        show = _show_progress(progress)
+        areas = LayerAreas(
+            rule=rule,
+            approximate=False,
+            x=x,
+            y=y,
+            union=_layer_union(network, snaps, nearest_m, limit)
+            if len(snaps)
+            else shapely.Polygon(),
+            distances=distances,
+            build=lambda rows: _facility_polygons(network, snaps, limit, rows, progress=show),
+        )
     logger.info(
-        "%d service areas (%s), %.2f km2 covered", len(polygons), rule.label, union.area / 1e6
+        "%d facilities (%s), %.2f km2 covered", len(areas), rule.label, areas.union.area / 1e6
     )
-    return LayerAreas(
-        rule=rule,
-        approximate=approximate,
-        x=x,
-        y=y,
-        polygons=polygons,
-        union=union,
-        distances=distances,
-    )
+    return areas
 
 
 def _straight_node_distances(
@@ -289,27 +370,31 @@ def _straight_node_distances(
     nodes = np.column_stack([arrays.node_x, arrays.node_y])
     n = arrays.n_nodes
     if x.size == 0:
+        empty: Reach = ([], [])
         return NodeDistances(
-            arrays.node_ids, None, np.full(n, np.inf), np.full(n, -1, np.int64), [], []
+            arrays.node_ids, None, np.full(n, np.inf), np.full(n, -1, np.int64), lambda: empty
         )
     facility_tree = cKDTree(np.column_stack([x, y]))
     nearest_m, nearest_facility = facility_tree.query(nodes)
-    node_tree = cKDTree(nodes)
-    reached: list[IntArray] = []
-    reached_m: list[FloatArray] = []
-    for hits, fx, fy in zip(
-        node_tree.query_ball_point(np.column_stack([x, y]), limit), x, y, strict=True
-    ):
-        idx = np.sort(np.asarray(hits, dtype=np.int64))
-        reached.append(idx)
-        reached_m.append(np.hypot(nodes[idx, 0] - fx, nodes[idx, 1] - fy))
+
+    def search() -> Reach:
+        node_tree = cKDTree(nodes)
+        reached: list[IntArray] = []
+        reached_m: list[FloatArray] = []
+        for hits, fx, fy in zip(
+            node_tree.query_ball_point(np.column_stack([x, y]), limit), x, y, strict=True
+        ):
+            idx = np.sort(np.asarray(hits, dtype=np.int64))
+            reached.append(idx)
+            reached_m.append(np.hypot(nodes[idx, 0] - fx, nodes[idx, 1] - fy))
+        return reached, reached_m
+
     return NodeDistances(
         arrays.node_ids,
         None,
         np.asarray(nearest_m, dtype=float),
         np.asarray(nearest_facility, dtype=np.int64),
-        reached,
-        reached_m,
+        search,
     )
 
 
@@ -320,8 +405,9 @@ def node_distances(
 ) -> NodeDistances:
     """Walking metres from a layer's facilities to every street node.
 
-    One multi-source search gives every node its nearest facility; one bounded search per
-    facility gives the nodes within the rule's reach.
+    One multi-source search gives every node its nearest facility; the nodes within the
+    rule's reach of each facility come from one bounded search per facility, run when
+    first read.
 
     Parameters
     ----------
@@ -342,15 +428,10 @@ def node_distances(
     if rule.straight_line:
         return _straight_node_distances(network, x, y, limit)
     snaps = network.snap(x, y)
-    reached: list[IntArray] = []
-    reached_m: list[FloatArray] = []
-    for _, metres in bounded_batches(arrays, snaps, limit):
-        for row in metres:
-            nodes = np.flatnonzero(row <= limit)
-            reached.append(nodes)
-            reached_m.append(row[nodes])
     nearest_m, nearest_facility = nearest_source(arrays, snaps)
-    return NodeDistances(arrays.node_ids, snaps, nearest_m, nearest_facility, reached, reached_m)
+    return NodeDistances(
+        arrays.node_ids, snaps, nearest_m, nearest_facility, _street_reach(network, snaps, limit)
+    )
 
 
 def service_areas(
@@ -387,9 +468,9 @@ def areas_frame(
     network: WalkNetwork, facilities: gpd.GeoDataFrame, areas: LayerAreas
 ) -> gpd.GeoDataFrame:
     """The service areas of :func:`layer_areas` as a GeoDataFrame in EPSG:4326."""
-    if len(facilities) != len(areas.polygons):
+    if len(facilities) != len(areas):
         msg = (
-            f"{len(areas.polygons)} service areas for {len(facilities)} facilities; "
+            f"{len(areas)} service areas for {len(facilities)} facilities; "
             "pass the same facility layer the areas were computed for"
         )
         raise AnalysisError(msg)
