@@ -198,12 +198,20 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+#: Free-text columns that may be empty in every row (the grids' public contact).
+_OPTIONAL_TEXT_COLUMNS = ("leader", "phone", "community", "street")
+
+
 def _restore_dtypes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Give columns back the dtypes the layer schemas use (GeoPackage loses some)."""
     frame = frame.copy()
     for column in _INTEGER_COLUMNS:
         if column in frame.columns:
             frame[column] = pd.array(frame[column].round(), dtype="Int64")
+    for column in _OPTIONAL_TEXT_COLUMNS:
+        # a column left empty in every row comes back without a type
+        if column in frame.columns and frame[column].isna().all():
+            frame[column] = frame[column].astype("str")
     if "demo" in frame.columns:
         frame["demo"] = frame["demo"].fillna(False).astype(bool)
     return frame.to_crs("EPSG:4326") if frame.crs is not None else frame.set_crs("EPSG:4326")

@@ -23,6 +23,8 @@ def _attributes(columns: Columns, report: ValidationReport) -> dict[str, list[An
         "name": names(columns, report),
         "community": optional_texts(columns, "community"),
         "street": optional_texts(columns, "street"),
+        "leader": optional_texts(columns, "leader"),
+        "phone": optional_texts(columns, "phone"),
         "households": counts(columns, "households", report),
         "population": counts(columns, "population", report),
         "demo": flags(columns, "demo", report),
@@ -37,6 +39,8 @@ GRIDS = LayerSpec(
         "name": (*NAME, "网格名称"),
         "community": COMMUNITY,
         "street": STREET,
+        "leader": ("leader", "grid_leader", "网格长", "网格员"),
+        "phone": ("phone", "contact_phone", "联系电话", "电话"),
         "households": HOUSEHOLDS,
         "population": POPULATION,
         "demo": DEMO,
@@ -48,6 +52,8 @@ GRIDS = LayerSpec(
         "name": "str",
         "community": "str",
         "street": "str",
+        "leader": "str",
+        "phone": "str",
         "households": "Int64",
         "population": "Int64",
         "demo": "bool",
@@ -88,6 +94,8 @@ def grids_from_file(
           ``grids-<row>`` where missing (warning).
         - ``name`` (str): from ``name``/``名称``/``网格名称``; required.
         - ``community``, ``street`` (str or NA): from ``社区``, ``街道``.
+        - ``leader``, ``phone`` (str or NA): the grid's public contact, from ``网格长`` /
+          ``网格员`` and ``联系电话`` / ``电话``; shown to residents on the public map.
         - ``households``, ``population`` (Int64, NA when unknown): from ``户数``,
           ``人口``/``常住人口``; whole numbers of 0 or more.
         - ``demo`` (bool): True for illustrative data; False when absent.

@@ -159,6 +159,8 @@ def test_grids_from_csv_wkt_and_xlsx_chinese_headers(files):
         "name",
         "community",
         "street",
+        "leader",
+        "phone",
         "households",
         "population",
         "demo",
