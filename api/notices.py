@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from api.settings import Language
 from geo import settings as geo_settings
 from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH
 
-__all__ = ["approximate_notice", "demo_notice", "notices"]
+__all__ = ["Audience", "approximate_notice", "demo_notice", "notices"]
+
+#: Who reads a notice: residents and couriers, or planners and operators.
+Audience = Literal["operator", "resident"]
 
 
 def demo_notice(lang: Language) -> str:
@@ -16,9 +19,19 @@ def demo_notice(lang: Language) -> str:
     return DEMO_NOTICE_ZH if lang == "zh" else DEMO_NOTICE_EN
 
 
-def approximate_notice(lang: Language) -> str:
-    """The approximate-mode notice in ``lang`` ({"zh", "en"})."""
+def approximate_notice(lang: Language, *, audience: Audience = "operator") -> str:
+    """The approximate-mode notice in ``lang`` ({"zh", "en"}).
+
+    ``audience`` {"operator", "resident"}: operators (the planner page, the API, the
+    docs) are told how to get exact results; residents only that times are estimates.
+    """
     factor = geo_settings.detour_factor
+    if audience == "resident":
+        if lang == "zh":
+            return "步行时间为估算：按直线距离推算，实际路线可能更远。"
+        return (
+            "Walking times are estimates from straight-line distance; the real walk may be longer."
+        )
     if lang == "zh":
         return (
             f"近似模式：未加载路网，步行距离按直线距离 × {factor:g} 估算，"

@@ -23,8 +23,9 @@ from jinja2 import Template
 from shapely.geometry.base import BaseGeometry
 
 from api.maps._text import AMENITIES, text
-from api.notices import approximate_notice, demo_notice
+from api.notices import Audience, approximate_notice, demo_notice
 from api.settings import Basemap, Language
+from geo import settings as geo_settings
 from geo.coords import convert
 
 __all__ = [
@@ -32,21 +33,26 @@ __all__ = [
     "MapContext",
     "add_boundary",
     "add_html_control",
+    "add_legend",
     "add_nearme",
     "extent",
     "geojson",
     "new_map",
     "render",
+    "route_legend",
+    "script_json",
 ]
 
 #: Scripts and style sheets of every page, all served by the app under /static.
 STATIC_JS: tuple[tuple[str, str], ...] = (
     ("leaflet", "/static/vendor/leaflet/leaflet.js"),
+    ("markercluster", "/static/vendor/leaflet.markercluster/leaflet.markercluster.js"),
     ("circles_maps", "/static/app/maps.js"),
     ("circles_nearme", "/static/app/nearme.js"),
 )
 STATIC_CSS: tuple[tuple[str, str], ...] = (
     ("leaflet_css", "/static/vendor/leaflet/leaflet.css"),
+    ("markercluster_css", "/static/vendor/leaflet.markercluster/MarkerCluster.css"),
     ("circles_css", "/static/app/maps.css"),
 )
 
@@ -76,6 +82,10 @@ class MapContext:
         Tianditu browser key (basemap "tianditu" only).
     keep_query
         Query parameters the language switch keeps (e.g. the basemap).
+    audience
+        {"resident", "operator"}: the wording of the approximate-mode notice.
+    district
+        The district's name, for answers that a point lies outside it.
     """
 
     lang: Language
@@ -85,6 +95,8 @@ class MapContext:
     path: str
     tianditu_key: str | None = None
     keep_query: Mapping[str, str] = field(default_factory=dict)
+    audience: Audience = "resident"
+    district: str = ""
 
     @property
     def crs(self) -> Literal["wgs84", "gcj02"]:
@@ -111,7 +123,7 @@ class _ScriptCall(MacroElement):
         super().__init__()
         self._name = "ScriptCall"
         self.function = function
-        self.options_json = _script_json(options)
+        self.options_json = script_json(options)
 
 
 class _HtmlControl(MacroElement):
@@ -148,7 +160,7 @@ class _HtmlControl(MacroElement):
         self.css_class = css_class
 
 
-def _script_json(value: Any) -> str:
+def script_json(value: Any) -> str:
     """JSON safe to embed in a <script> element."""
     return (
         json.dumps(value, ensure_ascii=False)
@@ -212,13 +224,18 @@ def _topbar(context: MapContext, title: str) -> str:
     banners = []
     if context.demo:
         banners.append(
-            '<div class="circles-banner circles-banner-demo" role="note">'
-            f"{html.escape(demo_notice(context.lang))}</div>"
+            '<div class="circles-banner circles-banner-demo" role="note"'
+            f' data-short="{html.escape(words["banner_demo_short"])}">'
+            '<span class="circles-banner-text">'
+            f"{html.escape(demo_notice(context.lang))}</span></div>"
         )
     if context.approximate:
         banners.append(
-            '<div class="circles-banner circles-banner-approximate" role="note">'
-            f"{html.escape(approximate_notice(context.lang))}</div>"
+            '<div class="circles-banner circles-banner-approximate" role="note"'
+            f' data-short="{html.escape(words[f"banner_approximate_short_{context.audience}"])}">'
+            '<span class="circles-banner-text">'
+            f"{html.escape(approximate_notice(context.lang, audience=context.audience))}"
+            "</span></div>"
         )
     return (
         '<header class="circles-topbar">'
@@ -258,8 +275,10 @@ def new_map(
         location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2],
         zoom_start=13,
         tiles=None,
-        control_scale=True,
+        control_scale=False,
     )
+    # Without tiles (basemap "none") the map itself must know how far it can zoom.
+    page.options["maxZoom"] = 19
     # Served by the app itself: no CDN, works offline.
     page.default_js = list(STATIC_JS[:1])
     page.default_css = list(STATIC_CSS[:1])
@@ -269,9 +288,10 @@ def new_map(
     root.header.add_child(
         Element(
             "<script>window.CIRCLES = "
-            + _script_json(
+            + script_json(
                 {
                     "lang": context.lang,
+                    "district": context.district,
                     "text": context.words(),
                     "amenities": AMENITIES[context.lang],
                 }
@@ -401,7 +421,12 @@ def add_boundary(page: folium.Map, boundary: gpd.GeoDataFrame, context: MapConte
 
 
 def add_nearme(
-    page: folium.Map, context: MapContext, layers: Iterable[tuple[str, str]], *, k: int = 3
+    page: folium.Map,
+    context: MapContext,
+    layers: Iterable[tuple[str, str]],
+    *,
+    k: int = 3,
+    filters: Iterable[str] = (),
 ) -> None:
     """Add the near-me control (``/static/app/nearme.js``).
 
@@ -415,8 +440,13 @@ def add_nearme(
         ``(layer name, label)`` pairs the user can choose; the first is selected.
     k
         How many nearest facilities to show.
+    filters
+        Amenity keys the user can require (rest points), ``"24h"`` for open 24 hours;
+        sent as ``amenity`` / ``open_24h`` parameters of ``/api/nearest``.
     """
     options = {
+        "filters": list(filters),
+        "detourFactor": geo_settings.detour_factor if context.approximate else 1.0,
         "api": "/api/nearest",
         "layers": [{"name": name, "label": label} for name, label in layers],
         "k": k,
@@ -426,12 +456,48 @@ def add_nearme(
     page.add_child(_ScriptCall("circlesNearMe", options))
 
 
+def add_legend(
+    page: folium.Map, items: Iterable[Mapping[str, str]], *, amenities: bool = False
+) -> None:
+    """Add a small legend (``circlesMaps.legend``), folded on phones.
+
+    Parameters
+    ----------
+    page
+        The map.
+    items
+        ``{"swatch": ..., "label": ..., "color": ...}`` rows; swatches are
+        ``pin-station``, ``pin-centre``, ``pin-rest_point``, ``area`` (with ``color``),
+        ``circle``, ``you``, ``route``, ``route-straight``.
+    amenities
+        Also list the rest points' amenity pictograms with their names.
+    """
+    page.add_child(
+        _ScriptCall(
+            "circlesMaps.legend", {"items": [dict(item) for item in items], "amenities": amenities}
+        )
+    )
+
+
+def route_legend(context: MapContext) -> dict[str, str]:
+    """The legend row of the near-me routes: a walk, or a straight-line estimate."""
+    words = context.words()
+    if context.approximate:
+        return {"swatch": "route-straight", "label": words["legend_route_straight"]}
+    return {"swatch": "route", "label": words["legend_route"]}
+
+
 def add_html_control(page: folium.Map, content: str, *, position: str, css_class: str) -> None:
     """Show trusted HTML (already escaped) as a Leaflet control at ``position``."""
     page.add_child(_HtmlControl(content, position=position, css_class=css_class))
 
 
 def render(page: folium.Map, context: MapContext) -> str:
-    """The page's complete HTML, its ``<html>`` element marked with the page's language."""
+    """The page's complete HTML, its ``<html>`` element marked with the page's language.
+
+    The page's common behaviour (metric scale, popups kept inside the viewport, the
+    notice when tiles fail, collapsible banners) is set up last, once every layer exists.
+    """
+    page.add_child(_ScriptCall("circlesMaps.page", {}))
     lang = "zh-CN" if context.lang == "zh" else "en"
     return page.get_root().render().replace("<html>", f'<html lang="{lang}">', 1)

@@ -7,9 +7,9 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-from folium.utilities import JsCode
+from jinja2 import Template
 
-from api.maps._base import MapContext, geojson
+from api.maps._base import MapContext, geojson, script_json
 
 __all__ = ["AREA_STYLE", "facility_markers", "service_areas"]
 
@@ -29,11 +29,49 @@ _KIND_WORD = {
 _DETAILS = ("address", "hours", "services", "amenities")
 
 
+class _FacilityLayer(folium.map.Layer):
+    """Facility markers drawn by ``circlesMaps.facilityLayer`` (``/static/app/maps.js``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = circlesMaps.facilityLayer(
+            {{ this.map_name }}, {{ this.data_json }}, {{ this.options_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any], *, name: str, cluster: bool) -> None:
+        super().__init__(name=name, control=False)
+        self._name = "FacilityLayer"
+        self.data_json = script_json(data)
+        self.options_json = script_json({"cluster": cluster})
+        self.map_name = ""
+
+    def render(self, **kwargs: Any) -> None:
+        """Render, naming the map the layer is drawn on (its nearest folium.Map parent)."""
+        parent = self._parent
+        while parent is not None and not isinstance(parent, folium.Map):
+            parent = parent._parent
+        self.map_name = parent.get_name() if parent is not None else ""
+        super().render(**kwargs)
+
+
 def facility_markers(
-    facilities: gpd.GeoDataFrame, layer: str, context: MapContext, *, name: str
-) -> folium.GeoJson:
+    facilities: gpd.GeoDataFrame,
+    layer: str,
+    context: MapContext,
+    *,
+    name: str,
+    cluster: bool = True,
+) -> folium.map.Layer:
     """One marker per facility with its popup (name, kind, address, hours, services or
-    amenities), drawn by ``circlesMaps.facility`` in ``/static/app/maps.js``."""
+    amenities), drawn by ``circlesMaps.facilityLayer`` in ``/static/app/maps.js``.
+
+    With ``cluster``, markers close together are grouped until the streets are readable
+    (zoom 16), and a tap on a group asks for the nearest facilities there. Add the layer
+    to a :class:`folium.FeatureGroup` of the map.
+    """
     words = context.words()
 
     def properties(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -46,11 +84,7 @@ def facility_markers(
             **found,
         }
 
-    return folium.GeoJson(
-        geojson(facilities, context, properties),
-        name=name,
-        on_each_feature=JsCode("circlesMaps.facility"),
-    )
+    return _FacilityLayer(geojson(facilities, context, properties), name=name, cluster=cluster)
 
 
 def service_areas(

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import folium
 
-from api.maps._base import MapContext, add_boundary, add_nearme, extent, geojson, new_map, render
+from api.maps._base import (
+    MapContext,
+    add_boundary,
+    add_legend,
+    add_nearme,
+    extent,
+    geojson,
+    new_map,
+    render,
+    route_legend,
+)
 from api.maps._layers import AREA_STYLE, facility_markers, service_areas
 from api.state import Snapshot
 from geo.analysis.rules import REST_POINT_CIRCLE
 
-__all__ = ["courier_map"]
+__all__ = ["COURIER_FILTERS", "courier_map"]
+
+#: What couriers can ask a rest point to have (amenity keys; "24h": open 24 hours).
+COURIER_FILTERS = ("toilet", "microwave", "charging", "24h")
 
 
 def courier_map(snapshot: Snapshot, context: MapContext) -> str:
@@ -70,5 +83,25 @@ def courier_map(snapshot: Snapshot, context: MapContext) -> str:
     )
     markers.add_to(page)
     folium.LayerControl(collapsed=True).add_to(page)
-    add_nearme(page, context, [("rest_points", words["kind_rest_point"])], k=3)
+    add_nearme(
+        page,
+        context,
+        [("rest_points", words["kind_rest_point"])],
+        k=3,
+        filters=COURIER_FILTERS,
+    )
+    add_legend(
+        page,
+        [
+            {"swatch": "pin-rest_point", "label": words["kind_rest_point"]},
+            {
+                "swatch": "circle",
+                "color": AREA_STYLE["rest_points"]["color"],
+                "label": words["layer_rest_circles"],
+            },
+            {"swatch": "you", "label": words["legend_you"]},
+            route_legend(context),
+        ],
+        amenities=True,
+    )
     return render(page, context)

@@ -152,7 +152,9 @@ def planner_map(snapshot: Snapshot, context: MapContext) -> str:
         grids.add_to(page)
         group = folium.FeatureGroup(name=label, show=layer == "stations")
         service_areas(coverage.service_areas, layer, context, name=label).add_to(group)
-        facility_markers(snapshot.facilities(layer), layer, context, name=label).add_to(group)
+        facility_markers(
+            snapshot.facilities(layer), layer, context, name=label, cluster=False
+        ).add_to(group)
         group.add_to(page)
 
     suggestions = snapshot.suggestions("stations", k=PLANNER_SITES)

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import folium
 
-from api.maps._base import MapContext, add_boundary, add_nearme, extent, new_map, render
-from api.maps._layers import facility_markers, service_areas
+from api.maps._base import (
+    MapContext,
+    add_boundary,
+    add_legend,
+    add_nearme,
+    extent,
+    new_map,
+    render,
+    route_legend,
+)
+from api.maps._layers import AREA_STYLE, facility_markers, service_areas
 from api.state import Snapshot
 
 __all__ = ["public_map"]
@@ -47,4 +56,23 @@ def public_map(snapshot: Snapshot, context: MapContext) -> str:
         group.add_to(page)
     folium.LayerControl(collapsed=True).add_to(page)
     add_nearme(page, context, [(layer, words[f"short_{layer}"]) for layer in _LAYERS], k=3)
+    add_legend(
+        page,
+        [
+            {"swatch": "pin-station", "label": words["kind_station"]},
+            {"swatch": "pin-centre", "label": words["kind_centre"]},
+            {
+                "swatch": "area",
+                "color": AREA_STYLE["stations"]["color"],
+                "label": words["circle_stations"],
+            },
+            {
+                "swatch": "area",
+                "color": AREA_STYLE["centres"]["color"],
+                "label": words["circle_centres"],
+            },
+            {"swatch": "you", "label": words["legend_you"]},
+            route_legend(context),
+        ],
+    )
     return render(page, context)

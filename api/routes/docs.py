@@ -11,7 +11,7 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/docs")
+@router.api_route("/docs", methods=["GET", "HEAD"])
 def swagger_ui(request: Request) -> HTMLResponse:
     """Swagger UI from /static/vendor/swagger-ui instead of a CDN."""
     return get_swagger_ui_html(

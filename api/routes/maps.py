@@ -54,12 +54,22 @@ def _page(
             settings.tianditu_key.get_secret_value() if settings.tianditu_key is not None else None
         ),
         keep_query={"basemap": basemap} if basemap else {},
+        audience="operator" if path == "/planner" else "resident",
+        district=_district_name(snapshot),
     )
     page = snapshot.cached(("page", path, context.lang, chosen), lambda: build(snapshot, context))
     return HTMLResponse(page)
 
 
+def _district_name(snapshot: Snapshot) -> str:
+    boundary = snapshot.scenario.boundary
+    if "name" in boundary.columns and len(boundary) == 1:
+        return str(boundary["name"].iloc[0])
+    return ""
+
+
 @router.get("/", response_class=HTMLResponse, summary="Public map")
+@router.head("/", include_in_schema=False)
 def public(
     state: State, snapshot: Current, lang: LangQuery = None, basemap: BasemapQuery = None
 ) -> HTMLResponse:
@@ -68,6 +78,7 @@ def public(
 
 
 @router.get("/courier", response_class=HTMLResponse, summary="Courier map")
+@router.head("/courier", include_in_schema=False)
 def courier(
     state: State, snapshot: Current, lang: LangQuery = None, basemap: BasemapQuery = None
 ) -> HTMLResponse:
@@ -76,6 +87,7 @@ def courier(
 
 
 @router.get("/planner", response_class=HTMLResponse, summary="Planner map")
+@router.head("/planner", include_in_schema=False)
 def planner(
     state: State, snapshot: Current, lang: LangQuery = None, basemap: BasemapQuery = None
 ) -> HTMLResponse:

@@ -32,12 +32,21 @@ def test_page_loads_only_its_own_assets(client: TestClient, path: str) -> None:
         assert client.get(source).status_code == 200
 
 
+def _topbar(page: str) -> str:
+    return page[page.index('<header class="circles-topbar">') : page.index("</header>")]
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_page_is_chinese_by_default_with_the_demo_banner(client: TestClient, path: str) -> None:
     page = client.get(path).text
     assert '<html lang="zh-CN">' in page
     assert DEMO_NOTICE_ZH in page
-    assert "近似模式" in page
+    banners = _topbar(page)
+    if path == "/planner":
+        assert "近似模式" in banners and "OSM" in banners
+    else:
+        # residents are told that times are estimates, not what an operator must load
+        assert "步行时间为估算" in banners and "OSM" not in banners and "近似模式" not in banners
     assert 'name="viewport"' in page
     assert 'class="circles-lang-switch" href="' + path + '?lang=en"' in page
 
@@ -47,8 +56,18 @@ def test_page_in_english(client: TestClient, path: str) -> None:
     page = client.get(path, params={"lang": "en"}).text
     assert '<html lang="en">' in page
     assert DEMO_NOTICE_EN in page and DEMO_NOTICE_ZH not in page
-    assert "Approximate mode" in page
+    banners = _topbar(page)
+    assert ("Approximate mode" in banners) == (path == "/planner")
+    assert ("Walking times are estimates" in banners) == (path != "/planner")
     assert f'href="{path}?lang=zh"' in page
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/docs"])
+def test_every_page_answers_head(client: TestClient, path: str) -> None:
+    head = client.head(path)
+    assert head.status_code == 200, head.text
+    assert head.headers["content-type"].startswith("text/html")
+    assert head.content == b""
 
 
 def test_language_switch_keeps_the_basemap(client: TestClient) -> None:
@@ -81,7 +100,7 @@ def _embedded_points(page: str, facility_id: str) -> list[list[float]]:
     """Coordinates of a facility's marker as embedded in a page's GeoJSON."""
     decoder = json.JSONDecoder()
     found = []
-    for match in re.finditer(r"_add\(\{", page):
+    for match in re.finditer(r"(?:_add\(|facilityLayer\(\s*\w+,\s*)\{", page):
         collection, _ = decoder.raw_decode(page, match.end() - 1)
         for feature in collection["features"]:
             if feature["properties"].get("facility_id") == facility_id:

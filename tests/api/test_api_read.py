@@ -190,9 +190,12 @@ def test_nearest_matches_a_brute_force_oracle(client: TestClient) -> None:
     expected = (stations.distance(origin) * 1.3).sort_values().head(5)
     ids = stations.loc[expected.index, "facility_id"].tolist()
     assert [r["facility_id"] for r in results] == ids
-    assert [r["metres"] for r in results] == pytest.approx(expected.tolist(), rel=1e-3)
+    # answers are rounded to what they mean: metres to 1 m, minutes to 0.1 min
+    assert [r["metres"] for r in results] == pytest.approx(expected.tolist(), abs=0.5)
     for result in results:
-        assert result["minutes"] == pytest.approx(result["metres"] / 75.0)
+        assert isinstance(result["metres"], int)
+        assert result["minutes"] == round(result["minutes"], 1)
+        assert result["minutes"] == pytest.approx(result["metres"] / 75.0, abs=0.06)
         assert result["route"]["type"] == "LineString"
         assert result["route"]["coordinates"][0] == pytest.approx(list(ORIGIN))
         assert result["hours"] and result["services"]
@@ -216,6 +219,71 @@ def test_nearest_says_whether_each_result_is_within_the_circle(client: TestClien
     metres = [result["metres"] for result in body["results"]]
     assert within == [m <= 1000.0 for m in metres]
     assert any(within) and not all(within)
+
+
+def test_nearest_amenity_filter_keeps_only_rest_points_offering_all(client: TestClient) -> None:
+    params = {"lon": ORIGIN[0], "lat": ORIGIN[1], "layer": "rest_points", "k": 50}
+    everything = client.get("/api/nearest", params=params).json()["results"]
+    wanted = {"toilet", "microwave"}
+    body = client.get("/api/nearest", params={**params, "amenity": sorted(wanted)}).json()
+    offering = JINGKOU.rest_points[
+        JINGKOU.rest_points["amenities"].map(lambda text: wanted <= set(text.split(";")))
+    ]
+    assert body["filter"] == {"amenity": sorted(wanted), "open_24h": False}
+    assert {r["facility_id"] for r in body["results"]} == set(offering["facility_id"])
+    assert 0 < len(body["results"]) < len(everything)
+    # nearest first, at the same distances as in the unfiltered answer
+    metres = [r["metres"] for r in body["results"]]
+    assert metres == sorted(metres)
+    unfiltered = {r["facility_id"]: r["metres"] for r in everything}
+    assert all(
+        unfiltered[r["facility_id"]] == r["metres"]
+        for r in body["results"]
+        if r["facility_id"] in unfiltered
+    )
+    all_day = client.get("/api/nearest", params={**params, "open_24h": "true"}).json()
+    assert all_day["results"] and {r["hours"] for r in all_day["results"]} == {"24小时"}
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [({"amenity": "sauna", "layer": "rest_points"}, 422), ({"amenity": "toilet"}, 422)],
+)
+def test_nearest_amenity_filter_is_checked(client: TestClient, params: dict, status: int) -> None:
+    answer = client.get("/api/nearest", params={"lon": ORIGIN[0], "lat": ORIGIN[1], **params})
+    assert answer.status_code == status
+    assert (
+        "amenity" in answer.json()["error"]["message"]
+        or "rest points" in answer.json()["error"]["message"]
+    )
+
+
+def test_nearest_says_where_the_point_is(client: TestClient) -> None:
+    grid = JINGKOU.grids.iloc[40]
+    inner = grid.geometry.representative_point()
+    body = client.get("/api/nearest", params={"lon": inner.x, "lat": inner.y}).json()
+    assert body["place"]["inside"] is True
+    assert body["place"]["grid"]["grid_id"] == grid["grid_id"]
+    assert body["place"]["grid"]["community"] == grid["community"]
+    outside = client.get("/api/nearest", params={"lon": 119.25, "lat": 32.35}).json()
+    assert outside["place"] == {"inside": False, "grid": None}
+
+
+def test_nearest_says_whether_each_result_is_open_now(client: TestClient) -> None:
+    from geo.hours import is_open
+
+    hours = set(JINGKOU.rest_points["hours"])
+    before = {text: is_open(text) for text in hours}
+    body = client.get(
+        "/api/nearest", params={"lon": ORIGIN[0], "lat": ORIGIN[1], "layer": "rest_points", "k": 20}
+    ).json()
+    after = {text: is_open(text) for text in hours}
+    for result in body["results"]:
+        assert result["open_now"] in (True, False)
+        if result["hours"] == "24小时":
+            assert result["open_now"] is True
+        # as the library says just before or just after the request (an opening edge may pass)
+        assert result["open_now"] in (before[result["hours"]], after[result["hours"]])
 
 
 def test_nearest_accepts_gcj02_and_answers_in_gcj02(client: TestClient) -> None:

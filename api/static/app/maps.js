@@ -87,16 +87,99 @@
     return list;
   }
 
-  /* Popups of a fixed width that fits beside the zoom and layer controls on a phone
-   * (a fixed width also keeps a popup from shifting when its fonts arrive). */
+  /* Popups of a fixed width that fits a phone (a fixed width also keeps a popup from
+   * shifting when its fonts arrive). Leaflet's own auto-pan is off: keepPopupInside
+   * pans once the map has stopped moving, with the panels' sizes as padding. */
   function popupOptions() {
-    var width = Math.max(160, Math.min(260, window.innerWidth - 130));
-    return {
-      minWidth: width,
-      maxWidth: width,
-      autoPanPaddingTopLeft: [58, 64],
-      autoPanPaddingBottomRight: [58, 10],
-    };
+    var width = Math.max(160, Math.min(260, window.innerWidth - 60));
+    return { minWidth: width, maxWidth: width, autoPan: false };
+  }
+
+  /* The rectangles of the map's controls (zoom, layers, legend, panels). */
+  function controlRects(map) {
+    var rects = [];
+    map.getContainer().querySelectorAll(".leaflet-top, .leaflet-bottom").forEach(function (corner) {
+      corner.querySelectorAll(".leaflet-control").forEach(function (control) {
+        if (control.classList.contains("leaflet-control-attribution")) return;
+        if (control.classList.contains("leaflet-control-scale")) return;
+        var rect = control.getBoundingClientRect();
+        if (!rect.width || !rect.height) return;
+        rects.push({ top: corner.classList.contains("leaflet-top"), rect: rect });
+      });
+    });
+    return rects;
+  }
+
+  /* The part of the map a popup spanning [left, right] (screen x) may use: controls
+   * above or below that span take a band off the top or the bottom. */
+  function freeArea(map, left, right) {
+    var box = map.getContainer().getBoundingClientRect();
+    var area = { left: box.left + 8, top: box.top + 8, right: box.right - 8, bottom: box.bottom - 8 };
+    var middle = box.top + box.height / 2;
+    controlRects(map).forEach(function (item) {
+      var rect = item.rect;
+      if (rect.right <= left || rect.left >= right) return;
+      if (item.top && rect.bottom < middle) area.top = Math.max(area.top, rect.bottom + 6);
+      if (!item.top && rect.top > middle) area.bottom = Math.min(area.bottom, rect.top - 6);
+    });
+    if (map.circlesSidePanel) {
+      var side = map.circlesSidePanel();
+      if (side && side.bottom) area.bottom = Math.min(area.bottom, side.bottom - 6);
+      if (side && side.left) area.left = Math.max(area.left, side.left + 6);
+      if (side && side.right) area.right = Math.min(area.right, side.right - 6);
+    }
+    return area;
+  }
+
+  /* Pan the map so that the popup lies inside the free area (its top first); a popup
+   * taller than that area scrolls inside. Returns whether the map had to move. */
+  function keepPopupInside(map, popup) {
+    var node = popup.getElement();
+    if (!node || !map.hasLayer(popup)) return false;
+    var rect = node.getBoundingClientRect();
+    var whole = freeArea(map, -Infinity, -Infinity);
+    var dx = 0;
+    if (rect.right > whole.right) dx = rect.right - whole.right;
+    if (rect.left - dx < whole.left) dx = rect.left - whole.left;
+    var area = freeArea(map, rect.left - dx, rect.right - dx);
+    var content = node.querySelector(".leaflet-popup-content");
+    var room = Math.floor(area.bottom - area.top - 40);
+    if (content && rect.height > area.bottom - area.top && room > 60) {
+      content.style.maxHeight = room + "px";
+      content.style.overflowY = "auto";
+      popup.update();
+      rect = node.getBoundingClientRect();
+    }
+    var dy = 0;
+    if (rect.bottom > area.bottom) dy = rect.bottom - area.bottom;
+    if (rect.top - dy < area.top) dy = rect.top - area.top;
+    dx = Math.round(dx);
+    dy = Math.round(dy);
+    if (!dx && !dy) return false;
+    map.panBy([dx, dy], { animate: false });
+    return true;
+  }
+
+  function moving(map) {
+    return Boolean(map._animatingZoom || (map._panAnim && map._panAnim._inProgress));
+  }
+
+  /* A popup just opened is kept inside once the map stands still: a zoom or pan that
+   * started with it (fitBounds before openPopup) ends first, then the map pans. */
+  function watchPopups(map) {
+    var pending = null;
+    function settle() {
+      if (!pending || moving(map)) return;
+      if (map._popup !== pending) { pending = null; return; }
+      if (!keepPopupInside(map, pending)) pending = null;
+    }
+    map.on("popupopen", function (event) {
+      pending = event.popup;
+      // Two frames: a zoom requested with the popup has started by then.
+      window.requestAnimationFrame(function () { window.requestAnimationFrame(settle); });
+    });
+    map.on("moveend zoomend", settle);
+    map.on("popupclose", function (event) { if (event.popup === pending) pending = null; });
   }
 
   /* Popup content of a facility: name, kind, address, hours, services or amenities,
@@ -105,7 +188,9 @@
     var box = el("div", "circles-popup");
     box.appendChild(el("div", "circles-popup-title", props.name));
     if (props.kind_label) box.appendChild(el("div", "circles-popup-kind", props.kind_label));
-    if (props.minutes !== undefined && props.minutes !== null) {
+    if (props.walk_label) {
+      box.appendChild(el("div", "circles-popup-walk", props.walk_label));
+    } else if (props.minutes !== undefined && props.minutes !== null) {
       box.appendChild(
         el("div", "circles-popup-walk", t("walk", {
           minutes: Math.max(1, Math.round(props.minutes)),
@@ -156,6 +241,147 @@
     layer.bindPopup(function () { return facilityPopupContent(props); }, popupOptions());
   }
 
+  function clusterIcon(cluster) {
+    var count = cluster.getChildCount();
+    var size = count < 10 ? 26 : count < 50 ? 32 : 38;
+    var kind = cluster.getAllChildMarkers()[0].options.circlesKind || "station";
+    return L.divIcon({
+      className: "circles-cluster circles-cluster-" + kind,
+      html: "<span>" + count + "</span>",
+      iconSize: [size, size],
+    });
+  }
+
+  /* A facility layer from a GeoJSON FeatureCollection. With options.cluster, the
+   * markers are grouped (Leaflet.markercluster) until the streets are readable, and a
+   * tap on a group is a tap on the map there (a location query), not a zoom. */
+  function facilityLayer(map, data, options) {
+    var markers = L.geoJSON(data, {
+      pointToLayer: function (feature, latlng) {
+        return L.marker(latlng, { circlesKind: (feature.properties || {}).marker });
+      },
+      onEachFeature: facility,
+    });
+    if (!options.cluster || !L.markerClusterGroup) return markers;
+    var group = L.markerClusterGroup({
+      maxClusterRadius: 44,
+      disableClusteringAtZoom: 16,
+      showCoverageOnHover: false,
+      zoomToBoundsOnClick: false,
+      spiderfyOnMaxZoom: false,
+      iconCreateFunction: clusterIcon,
+    });
+    group.addLayer(markers);
+    group.on("clusterclick", function (event) {
+      map.fire("click", {
+        latlng: event.latlng,
+        layerPoint: event.layerPoint,
+        containerPoint: event.containerPoint,
+        originalEvent: event.originalEvent,
+      });
+    });
+    return group;
+  }
+
+  /* Background tiles that cannot be loaded: say so once, in a short notice. */
+  function watchTiles(map) {
+    var failed = 0;
+    var shown = false;
+    map.eachLayer(function (layer) {
+      if (!(layer instanceof L.TileLayer)) return;
+      layer.on("tileerror", function () {
+        failed += 1;
+        if (shown || failed < 2) return;
+        shown = true;
+        var notice = el("div", "circles-tiles-notice", t("tiles_failed"));
+        notice.setAttribute("role", "status");
+        map.getContainer().appendChild(notice);
+        map.getContainer().dataset.tilesFailed = "true";
+      });
+    });
+  }
+
+  /* Banners of the top bar collapse to one line; the choice holds for the visit. */
+  function collapsibleBanners() {
+    var key = "circles-banners-collapsed";
+    var collapsed = false;
+    try { collapsed = window.sessionStorage.getItem(key) === "1"; } catch (error) { collapsed = false; }
+    var banners = document.querySelectorAll(".circles-banner");
+    banners.forEach(function (banner) {
+      if (banner.dataset.short) {
+        banner.insertBefore(el("span", "circles-banner-short", banner.dataset.short), banner.firstChild);
+      }
+      var toggle = el("button", "circles-banner-toggle");
+      toggle.type = "button";
+      function show(state) {
+        banner.classList.toggle("is-collapsed", state);
+        toggle.textContent = state ? t("banner_expand") : t("banner_collapse");
+        toggle.setAttribute("aria-expanded", String(!state));
+      }
+      toggle.addEventListener("click", function () {
+        collapsed = !banner.classList.contains("is-collapsed");
+        try { window.sessionStorage.setItem(key, collapsed ? "1" : "0"); } catch (error) { /* private mode */ }
+        banners.forEach(function (other) {
+          other.classList.toggle("is-collapsed", collapsed);
+          var button = other.querySelector(".circles-banner-toggle");
+          if (button) {
+            button.textContent = collapsed ? t("banner_expand") : t("banner_collapse");
+            button.setAttribute("aria-expanded", String(!collapsed));
+          }
+        });
+        window.dispatchEvent(new Event("resize"));
+      });
+      banner.appendChild(toggle);
+      show(collapsed);
+    });
+  }
+
+  /* A small legend folded into a <details> control (closed on phones).
+   * spec.items: [{swatch: "pin-station" | "pin-centre" | "pin-rest_point" | "area-..." |
+   * "you" | "route" | "route-straight" | "circle", label}], spec.amenities: show the
+   * pictograms of the rest points' amenities. */
+  function legend(map, spec) {
+    var Legend = L.Control.extend({
+      options: { position: spec.position || "topright" },
+      onAdd: function () {
+        var box = el("details", "circles-panel circles-legend circles-map-legend leaflet-bar");
+        box.open = true;
+        box.appendChild(el("summary", "circles-legend-title", t("legend_title")));
+        (spec.items || []).forEach(function (item) {
+          var line = el("div", "circles-legend-row");
+          var swatch = el("span", "circles-legend-symbol circles-legend-" + item.swatch);
+          if (item.color) swatch.style.setProperty("--swatch", item.color);
+          line.appendChild(swatch);
+          line.appendChild(el("span", null, item.label));
+          box.appendChild(line);
+        });
+        if (spec.amenities) {
+          box.appendChild(el("div", "circles-legend-subtitle", t("legend_amenities")));
+          var list = amenityList(Object.keys(config().amenities));
+          list.classList.add("circles-legend-amenities");
+          box.appendChild(list);
+        }
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      },
+    });
+    new Legend().addTo(map);
+  }
+
+  /* What every page does once its map exists: a metric scale, popups inside the
+   * viewport, a notice when tiles fail, collapsible banners, legends folded on phones. */
+  function page(map) {
+    L.control.scale({ imperial: false, metric: true, maxWidth: 120 }).addTo(map);
+    watchPopups(map);
+    watchTiles(map);
+    collapsibleBanners();
+    if (window.innerWidth < 600) {
+      document.querySelectorAll("details.circles-legend").forEach(function (node) { node.open = false; });
+    }
+    map.invalidateSize();
+  }
+
   /* onEachFeature of grid polygons (planner): residents, coverage, nearest time. */
   function grid(feature, layer) {
     var props = feature.properties || {};
@@ -204,9 +430,15 @@
     t: t,
     el: el,
     amenityIcon: amenityIcon,
+    amenityList: amenityList,
     facility: facility,
+    facilityLayer: facilityLayer,
     facilityPopupContent: facilityPopupContent,
+    keepPopupInside: keepPopupInside,
+    legend: legend,
+    page: page,
     popupOptions: popupOptions,
+    splitList: splitList,
     grid: grid,
     site: site,
   };

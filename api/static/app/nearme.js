@@ -7,6 +7,7 @@
  *   k       how many to show
  *   tapCrs  coordinate system of the map's own coordinates ("wgs84", or "gcj02" on Amap)
  *   outCrs  coordinate system to draw the answer in (the same as tapCrs)
+ *   filters amenity keys offered as filters (rest points), "24h" for open 24 hours
  * The map container carries data-nearest-status = "idle" | "loading" | "done" | "error".
  */
 (function () {
@@ -21,6 +22,7 @@
     var drawn = L.featureGroup().addTo(map);
     var container = map.getContainer();
     var lastQuery = null;
+    var chosenFilters = {};
     container.dataset.nearestStatus = "idle";
 
     var Panel = L.Control.extend({
@@ -51,7 +53,31 @@
           });
         }
         panel.appendChild(buttons);
-        this.status = el("div", "circles-nearme-status", t("tap_hint"));
+        if ((options.filters || []).length) {
+          var filters = el("div", "circles-filters");
+          filters.appendChild(el("span", "circles-filters-label", t("filter_label")));
+          options.filters.forEach(function (key) {
+            var chip = el("button", "circles-button circles-filter");
+            chip.type = "button";
+            chip.dataset.amenity = key;
+            chip.setAttribute("aria-pressed", "false");
+            if (key !== "24h") chip.appendChild(maps.amenityIcon(key, 16));
+            chip.appendChild(el("span", null, key === "24h" ? t("filter_24h") : (window.CIRCLES.amenities[key] || key)));
+            chip.addEventListener("click", function () {
+              var on = chip.getAttribute("aria-pressed") !== "true";
+              chip.setAttribute("aria-pressed", String(on));
+              if (on) chosenFilters[key] = true; else delete chosenFilters[key];
+              if (lastQuery) query(lastQuery.lon, lastQuery.lat, lastQuery.crs);
+            });
+            filters.appendChild(chip);
+          });
+          panel.appendChild(filters);
+        }
+        this.place = el("div", "circles-place");
+        this.place.hidden = true;
+        panel.appendChild(this.place);
+        this.status = el("div", "circles-nearme-status",
+          t(selected === "rest_points" ? "tap_hint_rest_points" : "tap_hint"));
         this.status.setAttribute("role", "status");
         panel.appendChild(this.status);
         this.list = el("ol", "circles-nearme-list");
@@ -99,6 +125,10 @@
         layer: selected,
         k: String(options.k || 3),
       });
+      Object.keys(chosenFilters).sort().forEach(function (key) {
+        if (key === "24h") params.append("open_24h", "true");
+        else params.append("amenity", key);
+      });
       setStatus("loading", t("searching"));
       fetch(options.api + "?" + params.toString(), { headers: { Accept: "application/json" } })
         .then(function (response) {
@@ -113,16 +143,103 @@
         .catch(function (error) { setStatus("error", t("failed") + error.message); });
     }
 
+    /* Which grid the point is in, its community and street office, its contact. */
+    function showPlace(place) {
+      var box = panel.place;
+      box.textContent = "";
+      box.hidden = !(place && place.grid);
+      if (box.hidden) return;
+      var grid = place.grid;
+      box.appendChild(el("div", "circles-place-grid", t("grid_here", { grid: grid.name })));
+      var where = [grid.community, grid.street].filter(function (v) { return v; }).join(" · ");
+      if (where) box.appendChild(el("div", "circles-place-where", where));
+      if (grid.leader || grid.phone) {
+        var contact = el("div", "circles-place-contact");
+        if (grid.leader) contact.appendChild(el("span", null, t("grid_leader") + "：" + grid.leader + " "));
+        if (grid.phone) {
+          contact.appendChild(el("span", null, t("grid_phone") + "："));
+          var call = el("a", "circles-place-phone", grid.phone);
+          call.href = "tel:" + String(grid.phone).replace(/[^0-9+]/g, "");
+          contact.appendChild(call);
+        }
+        box.appendChild(contact);
+      }
+    }
+
+    function walkLabel(result, approximate) {
+      var minutes = Math.max(1, Math.round(result.minutes));
+      if (approximate) {
+        var straight = result.metres / (options.detourFactor || 1);
+        return t("straight_walk", { metres: Math.round(straight), minutes: minutes });
+      }
+      return t("walk", { minutes: minutes, metres: Math.round(result.metres) });
+    }
+
+    function headline(answer) {
+      var first = answer.results[0];
+      var layer = answer.layer;
+      var district = (window.CIRCLES || {}).district || "";
+      if (answer.place && !answer.place.inside) {
+        return t("outside_district", { district: district || t("outside_area") });
+      }
+      if (first.metres > 3 * answer.circle.metres) {
+        return t("far_from_all", { minutes: Math.round(first.minutes) });
+      }
+      if (first.within_circle) {
+        return t(layer === "rest_points" ? "nearest_heading_rest_points" : "nearest_heading");
+      }
+      return t(layer === "rest_points" ? "none_within_rest_points" : "none_within");
+    }
+
+    function listItem(answer, result, route, marker, origin) {
+      var item = el("li", "circles-nearme-item");
+      var button = el("button", "circles-nearme-result");
+      button.type = "button";
+      button.appendChild(el("span", "circles-nearme-name", result.name));
+      button.appendChild(el("span", "circles-nearme-walk", walkLabel(result, answer.approximate)));
+      var facts = el("span", "circles-nearme-facts");
+      if (!result.within_circle) {
+        facts.appendChild(el("span", "circles-flag circles-flag-beyond", t("beyond_circle", {
+          circle: t("circle_" + answer.layer),
+        })));
+      }
+      if (result.open_now === true) facts.appendChild(el("span", "circles-flag circles-flag-open", t("open_now")));
+      if (result.open_now === false) facts.appendChild(el("span", "circles-flag circles-flag-closed", t("closed_now")));
+      if (result.hours) facts.appendChild(el("span", "circles-nearme-hours", result.hours));
+      if (facts.childNodes.length) button.appendChild(facts);
+      var amenities = maps.splitList(result.amenities);
+      if (amenities.length) {
+        var icons = el("span", "circles-nearme-amenities");
+        amenities.forEach(function (key) {
+          var icon = maps.amenityIcon(key, 18);
+          var title = document.createElementNS("http://www.w3.org/2000/svg", "title");
+          title.textContent = window.CIRCLES.amenities[key] || key;
+          icon.appendChild(title);
+          icon.setAttribute("data-amenity", key);
+          icons.appendChild(icon);
+        });
+        button.appendChild(icons);
+      }
+      button.addEventListener("click", function () {
+        map.fitBounds(route.getBounds().extend(origin), fitOptions());
+        marker.openPopup();
+      });
+      item.appendChild(button);
+      return item;
+    }
+
     function draw(answer) {
       drawn.clearLayers();
       panel.list.textContent = "";
+      showPlace(answer.place);
       var origin = L.latLng(answer.origin.lat, answer.origin.lon);
       L.circleMarker(origin, {
         radius: 9, color: "#ffffff", weight: 3, fillColor: "#1565c0", fillOpacity: 1,
         className: "circles-origin",
       }).bindTooltip(t("you")).addTo(drawn);
       if (!answer.results.length) {
-        setStatus("done", t("no_results"));
+        var filtered = answer.filter && (answer.filter.amenity.length || answer.filter.open_24h);
+        setStatus("done", t(filtered ? "no_match" : "no_results"));
         return;
       }
       answer.results.forEach(function (result, index) {
@@ -133,8 +250,14 @@
           weight: first ? 6 : 4,
           opacity: first ? 0.9 : 0.6,
           dashArray: answer.approximate ? "8 8" : null,
-          className: "circles-route circles-route-" + result.rank,
+          className: "circles-route circles-route-" + result.rank +
+            (answer.approximate ? " circles-route-straight" : ""),
         }).addTo(drawn);
+        if (answer.approximate && first) {
+          route.bindTooltip(t("straight_route"), {
+            permanent: true, direction: "center", className: "circles-route-label",
+          });
+        }
         var marker = L.circleMarker([result.location[1], result.location[0]], {
           radius: first ? 10 : 8, color: "#ffffff", weight: 2,
           fillColor: first ? "#d84315" : "#8d6e63", fillOpacity: 1,
@@ -142,27 +265,13 @@
         }).addTo(drawn);
         var props = Object.assign({}, result, {
           kind_label: t(answer.layer === "rest_points" ? "kind_rest_point" : "kind_" + result.kind),
+          walk_label: walkLabel(result, answer.approximate),
         });
         marker.bindPopup(function () { return maps.facilityPopupContent(props); }, maps.popupOptions());
         route.bindPopup(function () { return maps.facilityPopupContent(props); }, maps.popupOptions());
-
-        var item = el("li", "circles-nearme-item");
-        var button = el("button", "circles-nearme-result");
-        button.type = "button";
-        button.appendChild(el("span", "circles-nearme-name", result.name));
-        button.appendChild(el("span", "circles-nearme-walk", t("walk", {
-          minutes: Math.max(1, Math.round(result.minutes)),
-          metres: Math.round(result.metres),
-        }) + (answer.approximate ? " (" + t("approx_label") + ")" : "")));
-        button.addEventListener("click", function () {
-          map.fitBounds(route.getBounds().extend(origin), fitOptions());
-          marker.openPopup();
-        });
-        item.appendChild(button);
-        panel.list.appendChild(item);
+        panel.list.appendChild(listItem(answer, result, route, marker, origin));
       });
-      var inside = answer.results.length && answer.results[0].within_circle;
-      setStatus("done", inside ? t("nearest_heading") : t("none_within"));
+      setStatus("done", headline(answer));
       map.fitBounds(drawn.getBounds(), fitOptions());
     }
 
