@@ -59,6 +59,16 @@ def areas_inside(polygons: GeomArray, shape: BaseGeometry) -> FloatArray:
         return result
     tree = shapely.STRtree(pieces)
     which, piece = tree.query(polygons, predicate="intersects")
-    overlap = shapely.area(shapely.intersection(polygons[which], pieces[piece]))
+    # a piece inside a polygon adds its whole area; only the others are intersected
+    inside_which, inside_piece = tree.query(polygons, predicate="contains")
+    inside = np.zeros(which.shape[0], dtype=bool)
+    if inside_which.size:
+        n_pieces = pieces.shape[0]
+        pair = which * n_pieces + piece
+        inside = np.isin(pair, inside_which * n_pieces + inside_piece)
+    overlap = np.empty(which.shape[0])
+    overlap[inside] = shapely.area(pieces[piece[inside]])
+    rest = ~inside
+    overlap[rest] = shapely.area(shapely.intersection(polygons[which[rest]], pieces[piece[rest]]))
     np.add.at(result, which, overlap)
     return result

@@ -12,7 +12,7 @@ from geo.analysis._graph import GraphArrays
 from geo.analysis._strokes import Strokes
 from geo.analysis._union import BlockUnions
 
-__all__ = ["EdgePieces"]
+__all__ = ["BLOCK_LEVELS", "BLOCK_M", "STREET_QUAD_SEGS", "EdgePieces"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -22,6 +22,8 @@ GeomArray = npt.NDArray[np.object_]
 BLOCK_M = 200.0
 #: Number of block sizes (each twice the previous).
 BLOCK_LEVELS = 2
+#: Segments per quarter circle of the street buffers.
+STREET_QUAD_SEGS = 8
 
 
 class EdgePieces:

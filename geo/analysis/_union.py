@@ -109,6 +109,11 @@ class BlockUnions:
                 rests[j] = rests[j][~taken[level.block[rests[j]]]]
         return list(zip(keys, rests, strict=True))
 
+    def build_all(self, width: float, *, quad_segs: int) -> None:
+        """Build every block's buffered union at every level (once per network)."""
+        keys = [(k, b) for k, level in enumerate(self._levels) for b in range(level.count.shape[0])]
+        self.polygons(keys, width, quad_segs=quad_segs)
+
     def polygons(self, keys: list[tuple[int, int]], width: float, *, quad_segs: int) -> GeomArray:
         """The buffered unions of blocks (built on first use and kept)."""
         result = np.empty(len(keys), dtype=object)

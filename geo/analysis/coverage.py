@@ -232,10 +232,7 @@ class CoverageEngine:
             grid = np.concatenate([lg, empty]).astype(np.int64)
             order = np.argsort(grid, kind="stable")
             return x[order], y[order], grid[order], None
-        tree = shapely.STRtree(polygons)
-        node_idx, grid_idx = tree.query(
-            shapely.points(arrays.node_x, arrays.node_y), predicate="intersects"
-        )
+        node_idx, grid_idx = _nodes_in(polygons, arrays.node_x, arrays.node_y)
         order = np.lexsort((grid_idx, node_idx))
         node_idx, grid_idx = node_idx[order], grid_idx[order]
         first = np.ones(node_idx.shape[0], dtype=bool)
@@ -458,6 +455,35 @@ def _column(frame: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
     if name in frame.columns:
         return np.asarray(frame[name].to_numpy(), dtype=object)
     return np.full(len(frame), None, dtype=object)
+
+
+def _nodes_in(
+    polygons: npt.NDArray[np.object_], x: FloatArray, y: FloatArray
+) -> tuple[IntArray, IntArray]:
+    """All (node, polygon) pairs where the node lies in or on the polygon.
+
+    Works on coordinates (no point objects are made): each polygon tests the nodes of
+    its bounding box.
+    """
+    order = np.argsort(x, kind="stable")
+    sorted_x = x[order]
+    nodes: list[IntArray] = []
+    owners: list[IntArray] = []
+    for i, polygon in enumerate(polygons):
+        if polygon is None or polygon.is_empty:
+            continue
+        minx, miny, maxx, maxy = polygon.bounds
+        lo = int(np.searchsorted(sorted_x, minx, side="left"))
+        hi = int(np.searchsorted(sorted_x, maxx, side="right"))
+        candidate = order[lo:hi]
+        candidate = candidate[(y[candidate] >= miny) & (y[candidate] <= maxy)]
+        shapely.prepare(polygon)
+        hit = candidate[shapely.intersects_xy(polygon, x[candidate], y[candidate])]
+        nodes.append(hit.astype(np.int64))
+        owners.append(np.full(hit.shape[0], i, dtype=np.int64))
+    if not nodes:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.concatenate(nodes), np.concatenate(owners)
 
 
 def _take(targets: Targets, order: IntArray) -> Targets:

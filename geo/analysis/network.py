@@ -51,7 +51,7 @@ from shapely.geometry.base import BaseGeometry
 from geo import settings
 from geo.analysis._graph import GraphArrays, graph_arrays
 from geo.analysis._paths import LocalSearch
-from geo.analysis._segments import EdgePieces
+from geo.analysis._segments import STREET_QUAD_SEGS, EdgePieces
 from geo.analysis._snap import Snaps, snap_points
 from geo.errors import AnalysisError, NetworkError
 
@@ -179,6 +179,17 @@ class WalkNetwork:
     def pieces(self) -> EdgePieces:
         """Cutter of street pieces (for service-area polygons)."""
         return EdgePieces(self.require_arrays())
+
+    def prepare(self) -> None:
+        """Build the caches every analysis reads: street pieces, strokes, blocks.
+
+        The blocks' buffered unions (at ``settings.street_buffer_m``) are the costly part;
+        a network built once and analysed many times pays for them once.
+        """
+        if self.arrays is None:
+            return
+        self.pieces.blocks.build_all(settings.street_buffer_m, quad_segs=STREET_QUAD_SEGS)
+        logger.info("street blocks built for %s-m frontages", f"{settings.street_buffer_m:g}")
 
     @cached_property
     def local_search(self) -> LocalSearch:
@@ -362,6 +373,7 @@ def network_from_graph(
 
         arrays = graph_arrays(graph, _transform)
     network = WalkNetwork(source=source, crs=target, graph=graph, arrays=arrays)
+    network.prepare()
     stats = network.stats()
     logger.info(
         "walk graph: %s nodes, %s edges, %.1f km (%s, %s)",

@@ -50,6 +50,7 @@ from tqdm.auto import tqdm
 from geo import settings
 from geo.analysis._inputs import check_facilities
 from geo.analysis._paths import nearest_source
+from geo.analysis._segments import STREET_QUAD_SEGS
 from geo.analysis._snap import Snaps
 from geo.analysis.network import WalkNetwork
 from geo.analysis.rules import ServiceRule
@@ -71,8 +72,6 @@ IntArray = npt.NDArray[np.int64]
 GeomArray = npt.NDArray[np.object_]
 Reach = tuple[list[IntArray], list[FloatArray]]
 
-#: Segments per quarter circle of the street buffers.
-_QUAD_SEGS = 8
 
 #: Threads building service areas at once (GEOS releases the GIL while it works).
 _MAX_WORKERS = 2
@@ -190,8 +189,8 @@ def _buffered_union(
     pieces = network.pieces
     width = settings.street_buffer_m
     [(keys, rest)] = pieces.blocks.assign([whole], shared=shared)
-    blocks = pieces.blocks.polygons(keys, width, quad_segs=_QUAD_SEGS)
-    buffers = shapely.buffer(pieces.lines(rest, lines), width, quad_segs=_QUAD_SEGS)
+    blocks = pieces.blocks.polygons(keys, width, quad_segs=STREET_QUAD_SEGS)
+    buffers = shapely.buffer(pieces.lines(rest, lines), width, quad_segs=STREET_QUAD_SEGS)
     parts = np.concatenate([blocks, buffers, shapely.buffer(discs, width)])
     if parts.size == 0:
         return shapely.Polygon()
@@ -241,12 +240,12 @@ def _facility_polygons(
 
     def build(j: int) -> BaseGeometry:
         keys, rest = assigned[j]
-        blocks = pieces.blocks.polygons(keys, width, quad_segs=_QUAD_SEGS)
+        blocks = pieces.blocks.polygons(keys, width, quad_segs=STREET_QUAD_SEGS)
         lines = pieces.lines(rest, parts[j])
         if lines.size == 0 and blocks.size == 0:
             disc: BaseGeometry = shapely.buffer(points[j], width)
             return disc
-        buffers = shapely.buffer(lines, width, quad_segs=_QUAD_SEGS)
+        buffers = shapely.buffer(lines, width, quad_segs=STREET_QUAD_SEGS)
         polygon: BaseGeometry = shapely.union_all(np.concatenate([blocks, buffers]))
         return polygon
 
