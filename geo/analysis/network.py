@@ -31,6 +31,7 @@ import math
 import os
 import queue
 import socket
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable
@@ -53,6 +54,7 @@ from geo.analysis._graph import GraphArrays, graph_arrays
 from geo.analysis._paths import LocalSearch
 from geo.analysis._segments import STREET_QUAD_SEGS, EdgePieces
 from geo.analysis._snap import Snaps, snap_points
+from geo.analysis.extract import EXTRACT_MARGIN_M, clip_extract
 from geo.errors import AnalysisError, NetworkError
 
 # osmnx (with scikit-learn) takes about a second to import, so the functions that need it
@@ -285,11 +287,14 @@ def _crs_for(shape: BaseGeometry) -> pyproj.CRS:
     return _analysis_crs(centre.x, centre.y)
 
 
-def _with_margin(shape: BaseGeometry, crs: pyproj.CRS) -> Polygon | MultiPolygon:
+def _with_margin(
+    shape: BaseGeometry, crs: pyproj.CRS, margin_m: float = BOUNDARY_MARGIN_M
+) -> Polygon | MultiPolygon:
+    """``shape`` (EPSG:4326) grown by ``margin_m`` metres, measured in ``crs``."""
     there = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     back = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     projected = shapely.transform(shape, _coordinates(there))
-    grown = shapely.buffer(projected, BOUNDARY_MARGIN_M)
+    grown = shapely.buffer(projected, margin_m)
     result = shapely.transform(grown, _coordinates(back))
     if not isinstance(result, Polygon | MultiPolygon):
         msg = f"the boundary must be polygons, got {result.geom_type}; pass the district outline"
@@ -408,10 +413,44 @@ def network_from_graphml(path: str | Path) -> WalkNetwork:
     return network_from_graph(graph, source="graphml")
 
 
-def _read_osm_file(path: Path, polygon: Polygon | MultiPolygon | None) -> nx.MultiDiGraph:
+def _read_osm_file(path: Path, shape: BaseGeometry | None) -> nx.MultiDiGraph:
+    """The walking graph of an OSM file, for ``shape`` (EPSG:4326) plus the margins.
+
+    With a ``shape`` the file is first clipped to it plus :data:`EXTRACT_MARGIN_M`
+    (streets reaching in are kept whole, see :mod:`geo.analysis.extract`), so a
+    province extract is never read whole; the clip is then read for the shape plus
+    :data:`BOUNDARY_MARGIN_M`.
+    """
+    name = path.name.lower()
+    if not name.endswith((".pbf", ".osm", ".xml")):
+        msg = (
+            f"OSM file {str(path)!r} has an unknown extension; use an OpenStreetMap .osm "
+            "(XML) or .osm.pbf file"
+        )
+        raise NetworkError(msg)
+    if shape is None:
+        return _read_osm_graph(path, None)
+    crs = _crs_for(shape)
+    with tempfile.TemporaryDirectory(prefix="circles-clip-") as folder:
+        clip = Path(folder) / ("clip.osm.pbf" if name.endswith(".pbf") else "clip.osm")
+        clipped = clip_extract(path, _with_margin(shape, crs, EXTRACT_MARGIN_M), clip)
+        if clipped.ways == 0:
+            msg = (
+                f"OSM file {str(path)!r} holds no walkable streets inside the boundary "
+                "(plus margin); use an extract that covers the district"
+            )
+            raise NetworkError(msg)
+        return _read_osm_graph(clipped.path, _with_margin(shape, crs), named=path)
+
+
+def _read_osm_graph(
+    path: Path, polygon: Polygon | MultiPolygon | None, *, named: Path | None = None
+) -> nx.MultiDiGraph:
+    """Read the walking graph of ``path`` within ``polygon``; errors name ``named``."""
     import osmnx as ox
 
     name = path.name.lower()
+    shown = str(named or path)
     if name.endswith(".pbf"):
         import pyrosm
 
@@ -422,7 +461,7 @@ def _read_osm_file(path: Path, polygon: Polygon | MultiPolygon | None) -> nx.Mul
         if nodes is None or edges is None or len(edges) == 0:
             where = "" if polygon is None else " inside the boundary (plus margin)"
             msg = (
-                f"OSM file {str(path)!r} holds no walkable streets{where}; "
+                f"OSM file {shown!r} holds no walkable streets{where}; "
                 "use an extract that covers the district"
             )
             raise NetworkError(msg)
@@ -430,16 +469,10 @@ def _read_osm_file(path: Path, polygon: Polygon | MultiPolygon | None) -> nx.Mul
             nodes, edges, graph_type="networkx", network_type="walking", force_bidirectional=True
         )
         return graph
-    if name.endswith((".osm", ".xml")):
-        graph = ox.graph_from_xml(path, bidirectional=True, retain_all=True)
-        if polygon is not None:
-            graph = ox.truncate.truncate_graph_polygon(graph, polygon)
-        return ox.truncate.largest_component(graph)
-    msg = (
-        f"OSM file {str(path)!r} has an unknown extension; use an OpenStreetMap .osm "
-        "(XML) or .osm.pbf file"
-    )
-    raise NetworkError(msg)
+    graph = ox.graph_from_xml(path, bidirectional=True, retain_all=True)
+    if polygon is not None:
+        graph = ox.truncate.truncate_graph_polygon(graph, polygon)
+    return ox.truncate.largest_component(graph)
 
 
 def network_from_osm_file(
@@ -463,11 +496,7 @@ def network_from_osm_file(
     if not file.is_file():
         msg = f"OSM file {str(file)!r} does not exist; check the path"
         raise NetworkError(msg)
-    polygon = None
-    if boundary is not None:
-        shape = _boundary_shape(boundary)
-        polygon = _with_margin(shape, _crs_for(shape))
-    graph = _read_osm_file(file, polygon)
+    graph = _read_osm_file(file, None if boundary is None else _boundary_shape(boundary))
     return network_from_graph(graph, source="osm_file")
 
 
@@ -646,7 +675,7 @@ def walk_network(
     polygon = _with_margin(shape, crs)
     source: NetworkSource = "osm_file"
     if osm_path is not None:
-        graph = _read_osm_file(osm_path, polygon)
+        graph = _read_osm_file(osm_path, shape)
     elif download is False or (download is None and settings.offline):
         return approximate_network(boundary, reason="offline, no street file or cached network")
     else:
