@@ -64,6 +64,15 @@ class EdgePieces:
         """The streets chained into strokes (built on first use)."""
         return Strokes(self._arrays, self._coords, self._start, self._last)
 
+    def restore_strokes(
+        self, *, stroke: IntArray, position: IntArray, forward: npt.NDArray[np.bool_]
+    ) -> None:
+        """Take strokes saved with the network instead of building them."""
+        self.__dict__["strokes"] = Strokes.restored(
+            self._coords, self._start, self._last,
+            stroke=stroke, position=position, forward=forward,
+        )  # fmt: skip
+
     @cached_property
     def blocks(self) -> BlockUnions:
         """The streets grouped into nested blocks (built on first use)."""

@@ -128,6 +128,24 @@ class Strokes:
         self.forward = forward
         self.count = count
 
+    @classmethod
+    def restored(
+        cls,
+        coords: FloatArray,
+        start: IntArray,
+        last: IntArray,
+        *,
+        stroke: IntArray,
+        position: IntArray,
+        forward: BoolArray,
+    ) -> Strokes:
+        """Strokes saved earlier (:attr:`stroke`, :attr:`position`, :attr:`forward`)."""
+        strokes = cls.__new__(cls)
+        strokes._coords, strokes._start, strokes._last = coords, start, last
+        strokes.stroke, strokes.position, strokes.forward = stroke, position, forward
+        strokes.count = int(stroke.max(initial=-1)) + 1
+        return strokes
+
     def runs(self, edges: IntArray) -> GeomArray:
         """The given edges joined into lines along their strokes.
 

@@ -114,6 +114,23 @@ class BlockUnions:
         keys = [(k, b) for k, level in enumerate(self._levels) for b in range(level.count.shape[0])]
         self.polygons(keys, width, quad_segs=quad_segs)
 
+    def saved(self, width: float, quad_segs: int) -> tuple[IntArray, IntArray, GeomArray]:
+        """The blocks built for one width: their levels, block numbers and polygons."""
+        keys = sorted(key[2:] for key in self._cache if key[:2] == (width, quad_segs))
+        level = np.array([k for k, _ in keys], dtype=np.int64)
+        block = np.array([b for _, b in keys], dtype=np.int64)
+        polygons = np.empty(len(keys), dtype=object)
+        polygons[:] = [self._cache[(width, quad_segs, k, b)] for k, b in keys]
+        return level, block, polygons
+
+    def restore(
+        self, width: float, quad_segs: int, level: IntArray, block: IntArray, polygons: GeomArray
+    ) -> None:
+        """Take block polygons saved with the network (see :meth:`saved`)."""
+        for k, b, polygon in zip(level.tolist(), block.tolist(), polygons, strict=True):
+            self._cache[(width, quad_segs, k, b)] = polygon
+            self._built[k][b] = True
+
     def polygons(self, keys: list[tuple[int, int]], width: float, *, quad_segs: int) -> GeomArray:
         """The buffered unions of blocks (built on first use and kept)."""
         result = np.empty(len(keys), dtype=object)

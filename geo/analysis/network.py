@@ -51,6 +51,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import settings
 from geo.analysis._graph import GraphArrays, graph_arrays
+from geo.analysis._netcache import load_arrays, restore_pieces, save_arrays
 from geo.analysis._paths import LocalSearch
 from geo.analysis._segments import STREET_QUAD_SEGS, EdgePieces
 from geo.analysis._snap import Snaps, snap_points
@@ -127,12 +128,14 @@ class WalkNetwork:
         crs: pyproj.CRS,
         graph: nx.MultiDiGraph | None = None,
         arrays: GraphArrays | None = None,
+        graph_file: Path | None = None,
     ) -> None:
         self.source: NetworkSource = source
         self.crs = crs
         self.approximate = arrays is None
         self.arrays = arrays
         self._raw_graph = graph
+        self._graph_file = graph_file
         self._to_metric = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         self._to_wgs84 = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
 
@@ -148,10 +151,15 @@ class WalkNetwork:
         """The graph in :attr:`crs`, edge ``length`` in metres (``None`` if approximate).
 
         Projected on first access: a copy of the source graph with node ``x``, ``y`` and
-        edge ``geometry`` in metres; its edges and other attributes are unchanged.
+        edge ``geometry`` in metres; its edges and other attributes are unchanged. A
+        network read from its cache holds no graph: the cached GraphML is read then.
         """
         raw = self._raw_graph
         arrays = self.arrays
+        if raw is None and self._graph_file is not None and arrays is not None:
+            import osmnx as ox
+
+            raw = ox.load_graphml(self._graph_file)
         if raw is None or arrays is None:
             return None
         if pyproj.CRS.from_user_input(raw.graph.get("crs", "EPSG:4326")) == self.crs:
@@ -333,6 +341,7 @@ def network_from_graph(
     *,
     source: NetworkSource = "graphml",
     crs: pyproj.CRS | str | None = None,
+    graph_file: Path | None = None,
 ) -> WalkNetwork:
     """Wrap a walking graph (osmnx form) as a :class:`WalkNetwork`.
 
@@ -347,6 +356,9 @@ def network_from_graph(
     crs
         Metric CRS to work in; ``None`` keeps a projected graph's own CRS, or picks
         ``settings.analysis_crs`` / the UTM zone for a lon/lat graph.
+    graph_file
+        A GraphML file holding the same graph: the network then keeps only its arrays
+        and reads that file if :attr:`WalkNetwork.graph` is asked for.
 
     Returns
     -------
@@ -377,7 +389,10 @@ def network_from_graph(
             return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
 
         arrays = graph_arrays(graph, _transform)
-    network = WalkNetwork(source=source, crs=target, graph=graph, arrays=arrays)
+    kept = graph if graph_file is None else None
+    network = WalkNetwork(
+        source=source, crs=target, graph=kept, arrays=arrays, graph_file=graph_file
+    )
     network.prepare()
     stats = network.stats()
     logger.info(
@@ -524,8 +539,8 @@ def _lean_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return lean
 
 
-def _save_cache(graph: nx.MultiDiGraph, path: Path) -> None:
-    """Write ``graph`` as GraphML at ``path`` whole or not at all."""
+def _save_cache(graph: nx.MultiDiGraph, path: Path) -> bool:
+    """Write ``graph`` as GraphML at ``path`` whole or not at all; False if not written."""
     import osmnx as ox
 
     partial = path.with_name(f".{path.name}.{os.getpid()}.part")
@@ -536,8 +551,9 @@ def _save_cache(graph: nx.MultiDiGraph, path: Path) -> None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         logger.warning("could not cache the walk graph at %s: %s", path, exc)
-        return
+        return False
     logger.info("walk graph cached at %s", path)
+    return True
 
 
 def _overpass_reachable() -> str | None:
@@ -667,11 +683,19 @@ def walk_network(
         raise NetworkError(msg)
     tag = "download" if osm_path is None else _osm_source_tag(osm_path)
     cached = _cache_path(folder, shape, tag)
+    binary = cached.with_suffix(".npz")
     if cached.is_file():
+        network = _network_from_binary(binary, cached, crs)
+        if network is not None:
+            return network
         import osmnx as ox
 
         logger.info("reading cached walk graph %s", cached)
-        return network_from_graph(ox.load_graphml(cached), source="graphml", crs=crs)
+        network = network_from_graph(
+            ox.load_graphml(cached), source="graphml", crs=crs, graph_file=cached
+        )
+        _save_binary(network, binary)
+        return network
     polygon = _with_margin(shape, crs)
     source: NetworkSource = "osm_file"
     if osm_path is not None:
@@ -684,5 +708,43 @@ def walk_network(
             return approximate_network(boundary, reason=fetched)
         graph, source = fetched, "download"
     lean = _lean_graph(graph)
-    _save_cache(lean, cached)
-    return network_from_graph(lean, source=source, crs=crs)
+    saved = _save_cache(lean, cached)
+    network = network_from_graph(lean, source=source, crs=crs, graph_file=cached if saved else None)
+    if saved:
+        _save_binary(network, binary)
+    return network
+
+
+def _save_binary(network: WalkNetwork, path: Path) -> None:
+    """Save a built network's arrays, strokes and blocks beside its GraphML."""
+    save_arrays(
+        path,
+        network.require_arrays(),
+        network.pieces,
+        network.crs,
+        width=settings.street_buffer_m,
+        quad_segs=STREET_QUAD_SEGS,
+    )
+
+
+def _network_from_binary(path: Path, graph_file: Path, crs: pyproj.CRS) -> WalkNetwork | None:
+    """The network from its binary cache, or ``None`` if that cannot be used."""
+    loaded = load_arrays(path, width=settings.street_buffer_m, quad_segs=STREET_QUAD_SEGS)
+    if loaded is None:
+        return None
+    arrays, saved_crs, content = loaded
+    if saved_crs != crs:
+        logger.warning("binary network cache %s is in another CRS; ignored", path)
+        return None
+    network = WalkNetwork(source="graphml", crs=crs, arrays=arrays, graph_file=graph_file)
+    restore_pieces(network.pieces, content)
+    network.prepare()
+    stats = network.stats()
+    logger.info(
+        "walk graph read from its binary cache %s: %s nodes, %s edges, %.1f km",
+        path,
+        f"{int(stats['nodes']):,}",
+        f"{int(stats['edges']):,}",
+        stats["km"],
+    )
+    return network
