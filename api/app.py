@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 import geo
 from api._middleware import BodySizeLimit
 from api.errors import add_exception_handlers
-from api.routes import coverage, docs, health, layers, maps, nearest, scenario, sites
+from api.routes import coverage, docs, exports, health, layers, maps, nearest, scenario, sites
 from api.settings import Settings
 from api.state import build_state
 
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Small answers (a nearest query is ~2 kB) are sent as they are.
     app.add_middleware(GZipMiddleware, minimum_size=_GZIP_MIN_BYTES)
     add_exception_handlers(app)
-    for module in (health, layers, coverage, nearest, sites, scenario, maps, docs):
+    for module in (health, layers, coverage, nearest, sites, scenario, exports, maps, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_FOLDER), name="static")
     return app

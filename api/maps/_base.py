@@ -40,6 +40,7 @@ __all__ = [
     "new_map",
     "render",
     "route_legend",
+    "script_call",
     "script_json",
 ]
 
@@ -248,7 +249,11 @@ def _topbar(context: MapContext, title: str) -> str:
 
 
 def new_map(
-    context: MapContext, *, title: str, bounds: tuple[float, float, float, float]
+    context: MapContext,
+    *,
+    title: str,
+    bounds: tuple[float, float, float, float],
+    scripts: Iterable[str] = (),
 ) -> folium.Map:
     """Start a page: offline assets, basemap, top bar with notices and language switch.
 
@@ -260,6 +265,8 @@ def new_map(
         Page title, in the page's language.
     bounds
         ``(min_lon, min_lat, max_lon, max_lat)`` to fit, WGS-84 degrees.
+    scripts
+        Further scripts of this page only, URLs under ``/static``.
 
     Returns
     -------
@@ -302,6 +309,8 @@ def new_map(
     )
     for name, url in STATIC_JS:
         root.header.add_child(JavascriptLink(url), name=name)
+    for index, url in enumerate(scripts):
+        root.header.add_child(JavascriptLink(url), name=f"page_script_{index}")
     root.header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="title")
     root.header.add_child(
         Element('<meta name="theme-color" content="#c62828" />'), name="theme_color"
@@ -485,6 +494,12 @@ def route_legend(context: MapContext) -> dict[str, str]:
     if context.approximate:
         return {"swatch": "route-straight", "label": words["legend_route_straight"]}
     return {"swatch": "route", "label": words["legend_route"]}
+
+
+def script_call(function: str, options: Mapping[str, Any]) -> MacroElement:
+    """An element calling a global function of the app's scripts with the map and
+    ``options`` (JSON)."""
+    return _ScriptCall(function, options)
 
 
 def add_html_control(page: folium.Map, content: str, *, position: str, css_class: str) -> None:

@@ -1,128 +1,61 @@
-"""The planner map: coverage per layer, underserved grids, suggested sites, a summary."""
+"""The planner page: the map with a side panel (a bottom sheet on a phone) driven by
+``/static/app/planner.js``: the layer, the rule and k, coverage figures, suggested sites,
+what-if edits with undo and a token-protected save, layer upload and exports.
+
+The page carries no data but the district outline and the frame of the grids; the
+script asks the API for everything else, so every figure on the page is the one the
+API answers (and ``circles sites`` prints) for the same parameters.
+"""
 
 from __future__ import annotations
 
-import html
-from collections.abc import Mapping
 from typing import Any
 
-import folium
-from folium.utilities import JsCode
+from api.maps._base import MapContext, add_boundary, extent, new_map, render, script_call
+from api.maps._layers import AREA_STYLE
+from api.maps._look import colouring_spec
+from api.state import ANALYSIS_LAYERS, DATA_LAYERS, Snapshot
+from geo import settings as geo_settings
+from geo.analysis.rules import DEFAULT_RULES, gb50180_rules
 
-from api.maps._base import (
-    MapContext,
-    add_boundary,
-    add_html_control,
-    extent,
-    geojson,
-    new_map,
-    render,
-)
-from api.maps._layers import facility_markers, service_areas
-from api.state import ANALYSIS_LAYERS, Snapshot
+__all__ = ["EXPORT_FORMATS", "PLANNER_SITES", "planner_map"]
 
-__all__ = ["UNCOVERED_BINS", "planner_map"]
-
-#: Lower edges of the legend's classes of residents left out per grid, and their colours
-#: (ColorBrewer YlOrRd, 5 classes).
-UNCOVERED_BINS: tuple[tuple[float, str], ...] = (
-    (0.0, "#ffffb2"),
-    (100.0, "#fecc5c"),
-    (300.0, "#fd8d3c"),
-    (600.0, "#f03b20"),
-    (1000.0, "#bd0026"),
-)
-_NOBODY_LEFT_OUT = "#f5f5f5"
-#: Sites suggested on the planner map (maximal covering, greedy).
-PLANNER_SITES = 5
+#: Sites suggested by default: the same k as ``circles sites``.
+PLANNER_SITES = 10
+#: Export buttons of the page, in order (``POST /api/export/{format}``).
+EXPORT_FORMATS = ("gpkg", "xlsx", "csv", "png")
+_CRS_CHOICES = ("wgs84", "gcj02", "bd09", "cgcs2000")
+_MARKER = {"stations": "station", "centres": "centre", "rest_points": "rest_point"}
+_FACILITY_LAYER = {"stations": "stations", "centres": "stations", "rest_points": "rest_points"}
+_KIND = {"stations": "station", "centres": "centre", "rest_points": None}
 
 
-def _colour(uncovered: float) -> str:
-    if uncovered <= 0.5:
-        return _NOBODY_LEFT_OUT
-    colour = UNCOVERED_BINS[0][1]
-    for lower, candidate in UNCOVERED_BINS:
-        if uncovered >= lower:
-            colour = candidate
-    return colour
-
-
-def _grid_properties(row: Mapping[str, Any]) -> dict[str, Any]:
-    residents = float(row["residents"])
-    uncovered = max(residents - float(row["residents_covered"]), 0.0)
-    return {
-        "grid_id": row["grid_id"],
-        "name": row["name"],
-        "community": row.get("community"),
-        "residents": round(residents),
-        "uncovered": round(uncovered),
-        "share_covered": row["share_covered"],
-        "nearest_minutes": row["nearest_minutes"],
-        "style": {
-            "fillColor": _colour(uncovered),
-            "color": "#78909c",
-            "weight": 0.6,
-            "fillOpacity": 0.65,
-        },
-    }
-
-
-def _legend(context: MapContext) -> str:
+def _layers(context: MapContext) -> list[dict[str, Any]]:
     words = context.words()
-    rows = [f'<div class="circles-legend-title"><b>{html.escape(words["legend"])}</b></div>']
-    rows.append(
-        '<div class="circles-legend-row"><span class="circles-legend-swatch" '
-        f'style="background:{_NOBODY_LEFT_OUT}"></span>0</div>'
-    )
-    edges = [lower for lower, _ in UNCOVERED_BINS]
-    for index, (lower, colour) in enumerate(UNCOVERED_BINS):
-        upper = edges[index + 1] if index + 1 < len(edges) else None
-        start = max(lower, 1.0)
-        span = f"{start:,.0f}–{upper - 1:,.0f}" if upper is not None else f"≥ {lower:,.0f}"
-        rows.append(
-            '<div class="circles-legend-row"><span class="circles-legend-swatch" '
-            f'style="background:{colour}"></span>{span}</div>'
-        )
-    return "".join(rows)
-
-
-def _summary(snapshot: Snapshot, context: MapContext, added: float) -> str:
-    words = context.words()
-    head = (
-        f"<tr><th></th><th>{html.escape(words['facilities'])}</th>"
-        f"<th>{html.escape(words['covered_share'])}</th>"
-        f"<th>{html.escape(words['uncovered'])}</th></tr>"
-    )
-    body = []
-    for layer in ANALYSIS_LAYERS:
-        summary = snapshot.coverage(layer).summary
-        left_out = summary["residents_total"] - summary["residents_covered"]
-        body.append(
-            f"<tr><td>{html.escape(words[f'layer_{layer}'])}</td>"
-            f"<td>{summary['facilities']:,}</td>"
-            f"<td>{100 * summary['share_covered']:.1f}%</td>"
-            f"<td>{left_out:,.0f}</td></tr>"
-        )
-    total = snapshot.coverage("stations").summary["residents_total"]
-    return (
-        f"<div><b>{html.escape(words['summary'])}</b> · {html.escape(words['residents'])} "
-        f"{total:,.0f}</div><table>{head}{''.join(body)}</table>"
-        f"<div>{html.escape(words['layer_sites'])}: "
-        f"{html.escape(words['adds'].format(residents=f'{added:,.0f}'))}</div>"
-    )
+    presets = gb50180_rules()
+    return [
+        {
+            "name": layer,
+            "label": words[f"layer_{layer}"],
+            "facilityLayer": _FACILITY_LAYER[layer],
+            "kind": _KIND[layer],
+            "marker": _MARKER[layer],
+            "colour": AREA_STYLE[layer]["color"],
+            "rule": {"limit": DEFAULT_RULES[layer].limit, "unit": DEFAULT_RULES[layer].unit},
+            "gb50180": {"limit": presets[layer].limit, "unit": presets[layer].unit},
+        }
+        for layer in ANALYSIS_LAYERS
+    ]
 
 
 def planner_map(snapshot: Snapshot, context: MapContext) -> str:
-    """The planner map page.
-
-    Per analysis layer a switchable overlay with its facilities and service areas, and a
-    choropleth of the residents each grid leaves outside that layer's circle (with a
-    legend); the suggested new grid-station sites; a summary panel of coverage per layer.
+    """The planner page.
 
     Parameters
     ----------
     snapshot
-        The scenario, its coverage and site suggestions.
+        The scenario (its outline and the frame of its grids are drawn; the rest is
+        asked for by the page's script).
     context
         Language, basemap, notices.
 
@@ -133,58 +66,35 @@ def planner_map(snapshot: Snapshot, context: MapContext) -> str:
     """
     words = context.words()
     scenario = snapshot.scenario
+    bounds = extent(scenario.grids, scenario.boundary)
     page = new_map(
-        context, title=words["planner_title"], bounds=extent(scenario.boundary, scenario.boundary)
+        context, title=words["planner_title"], bounds=bounds, scripts=["/static/app/planner.js"]
     )
     add_boundary(page, scenario.boundary, context)
-    for layer in ANALYSIS_LAYERS:
-        coverage = snapshot.coverage(layer)
-        label = words[f"layer_{layer}"]
-        grids = folium.FeatureGroup(
-            name=f"{words['layer_underserved']} · {label}", show=layer == "stations"
-        )
-        folium.GeoJson(
-            geojson(coverage.grids, context, _grid_properties, simplify=True),
-            name=label,
-            on_each_feature=JsCode("circlesMaps.grid"),
-            className=f"circles-grid circles-grid-{layer}",
-        ).add_to(grids)
-        grids.add_to(page)
-        group = folium.FeatureGroup(name=label, show=layer == "stations")
-        service_areas(coverage.service_areas, layer, context, name=label).add_to(group)
-        facility_markers(
-            snapshot.facilities(layer), layer, context, name=label, cluster=False
-        ).add_to(group)
-        group.add_to(page)
-
-    suggestions = snapshot.suggestions("stations", k=PLANNER_SITES)
-    sites = folium.FeatureGroup(name=words["layer_sites"], show=True)
-    folium.GeoJson(
-        geojson(
-            suggestions.sites,
-            context,
-            lambda row: {
-                "name": row["name"],
-                "rank": int(row["rank"]),
-                "residents_added": f"{float(row['residents_added']):,.0f}",
-            },
-        ),
-        name=words["layer_sites"],
-        on_each_feature=JsCode("circlesMaps.site"),
-    ).add_to(sites)
-    sites.add_to(page)
-
-    folium.LayerControl(collapsed=True).add_to(page)
-    add_html_control(
-        page,
-        _summary(snapshot, context, float(suggestions.sites["residents_added"].sum())),
-        position="bottomleft",
-        css_class="circles-panel circles-summary leaflet-bar",
-    )
-    add_html_control(
-        page,
-        _legend(context),
-        position="topright",
-        css_class="circles-panel circles-legend leaflet-bar",
-    )
+    min_lon, min_lat, max_lon, max_lat = bounds
+    options = {
+        "api": {
+            "grids": "/api/grids",
+            "coverage": "/api/coverage",
+            "layers": "/api/layers",
+            "whatif": "/api/whatif",
+            "sites": "/api/sites",
+            "facilities": "/api/scenario/facilities",
+            "uploads": "/api/scenario/layers",
+            "exports": "/api/export",
+        },
+        "layers": _layers(context),
+        "speed": geo_settings.walk_speed_kmh,
+        "k": PLANNER_SITES,
+        "colourings": colouring_spec(context.lang),
+        "dataLayers": list(DATA_LAYERS),
+        "crsChoices": list(_CRS_CHOICES),
+        "exports": list(EXPORT_FORMATS),
+        "crs": "wgs84",
+        "bounds": [[min_lat, min_lon], [max_lat, max_lon]],
+    }
+    if context.crs == "gcj02":
+        # Amap tiles: the page draws in GCJ-02; its answers are shifted by the API.
+        options["crs"] = "gcj02"
+    page.add_child(script_call("circlesPlanner", options))
     return render(page, context)

@@ -415,31 +415,6 @@ def test_courier_map(visit: Any, artifacts: Path, size: str) -> None:
     assert seen.blocked == [] and seen.console_errors == []
 
 
-def test_planner_map(visit: Any, artifacts: Path) -> None:
-    seen = visit("/planner?basemap=none", viewport=DESKTOP)
-    page = seen.page
-    assert _count(page, "path.circles-grid-stations") == len(JINGKOU.grids)
-    assert _count(page, "path.circles-area-stations") == STATIONS
-    assert _count(page, ".leaflet-marker-icon.circles-marker-station") == STATIONS
-    assert _count(page, ".leaflet-marker-icon.circles-marker-site") == 5
-    assert _count(page, "path.circles-area-centres") == 0
-    assert page.locator(".circles-legend").is_visible()
-    summary = page.locator(".circles-summary")
-    assert summary.is_visible() and "覆盖概况" in summary.inner_text()
-    assert page.locator(".circles-banner-demo").is_visible()
-    _screenshot(page, artifacts / "planner.png")
-
-    page.locator(".leaflet-control-layers").hover()
-    page.get_by_label("党群服务中心（15分钟步行圈）", exact=True).check()
-    assert _count(page, "path.circles-area-centres") == CENTRES
-    assert _count(page, ".leaflet-marker-icon.circles-marker-centre") == CENTRES
-    page.get_by_label("未覆盖居民（网格） · 网格党群服务站（10分钟步行圈）", exact=True).uncheck()
-    assert _count(page, "path.circles-grid-stations") == 0
-    page.mouse.move(5, 400)
-    _screenshot(page, artifacts / "planner-centres.png")
-    assert seen.blocked == [] and seen.console_errors == []
-
-
 def test_language_switch(visit: Any, artifacts: Path) -> None:
     seen = visit("/?basemap=none")
     page = seen.page

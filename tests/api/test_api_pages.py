@@ -126,11 +126,17 @@ def test_page_parameters_are_checked(client: TestClient, params: dict) -> None:
     assert response.json()["error"]["code"] == "invalid_request"
 
 
-def test_planner_has_summary_legend_and_sites(client: TestClient) -> None:
+def test_planner_page_is_driven_by_the_api(client: TestClient) -> None:
     page = client.get("/planner").text
-    assert "circles-summary" in page and "circles-legend" in page
-    assert "circlesMaps.site" in page and "circlesMaps.grid" in page
-    assert "覆盖概况" in page and "未覆盖居民（人）" in page
+    assert "/static/app/planner.js" in page and "circlesPlanner(" in page
+    assert "/static/app/planner.js" not in client.get("/").text
+    options = json.loads(re.search(r"circlesPlanner\(\w+, (\{.*\})\);", page).group(1))
+    assert options["k"] == 10
+    assert [layer["name"] for layer in options["layers"]] == ["stations", "centres", "rest_points"]
+    assert set(options["colourings"]) == {"uncovered", "share", "minutes"}
+    assert options["exports"] == ["gpkg", "xlsx", "csv", "png"]
+    for url in ("grids", "coverage", "whatif", "sites"):
+        assert options["api"][url].startswith("/api/")
 
 
 def test_popup_fields_are_embedded(client: TestClient) -> None:

@@ -1,0 +1,143 @@
+"""Exports of the planner page: GeoPackage, XLSX, CSV and PNG of the current scenario,
+with the page's unsaved what-if edits applied (nothing is saved)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.background import BackgroundTask
+
+from api._edits import add_facility, close_facility, move_facility
+from api.routes._deps import Current
+from api.routes.scenario import WhatIfEdit
+from api.state import ANALYSIS_LAYERS, Snapshot, check_analysis_layer
+from geo.analysis.coverage import LayerCoverage, analyze_scenario
+from geo.export import (
+    GRID_COLUMNS,
+    grid_coverage_table,
+    render_png,
+    write_csv,
+    write_geopackage,
+    write_xlsx,
+)
+from geo.scenario import Scenario
+
+__all__ = ["ExportRequest", "router"]
+
+router = APIRouter(prefix="/api", tags=["exports"])
+
+ExportFormat = Literal["gpkg", "xlsx", "csv", "png"]
+_MEDIA = {
+    "gpkg": "application/geopackage+sqlite3",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "png": "image/png",
+}
+_SOURCE = {"stations": "stations", "centres": "stations", "rest_points": "rest_points"}
+
+
+class ExportRequest(BaseModel):
+    """What to export."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    layer: str = Field("stations", max_length=64, description="The layer the map shows.")
+    edits: list[WhatIfEdit] = Field(
+        default_factory=list, max_length=50, description="Unsaved what-if edits to apply."
+    )
+    crs: Literal["wgs84", "gcj02", "bd09", "cgcs2000"] = Field(
+        "wgs84", description="Coordinate system of the edits' lon/lat."
+    )
+    lang: Literal["zh", "en"] = Field("zh", description="Language of headers and labels.")
+
+
+def _edited(scenario: Scenario, request: ExportRequest) -> Scenario:
+    """The scenario with the request's edits applied, in order (not saved)."""
+    for edit in request.edits:
+        check_analysis_layer(edit.layer)
+        source = _SOURCE[edit.layer]
+        if edit.action == "add":
+            values = {
+                "facility_id": edit.facility_id or f"whatif-{len(scenario.stations)}",
+                "name": edit.name or "",
+                "kind": "centre" if edit.layer == "centres" else "station",
+            }
+            scenario, _ = add_facility(
+                scenario,
+                source,
+                values,
+                lon=float(edit.lon or 0),
+                lat=float(edit.lat or 0),
+                crs=request.crs,
+            )
+        elif edit.action == "move":
+            scenario, _ = move_facility(
+                scenario,
+                source,
+                str(edit.facility_id),
+                lon=float(edit.lon or 0),
+                lat=float(edit.lat or 0),
+                crs=request.crs,
+            )
+        else:
+            scenario, _ = close_facility(scenario, source, str(edit.facility_id))
+    return scenario
+
+
+def _coverage(
+    snapshot: Snapshot, request: ExportRequest
+) -> tuple[Scenario, dict[str, LayerCoverage]]:
+    if not request.edits:
+        return snapshot.scenario, {layer: snapshot.coverage(layer) for layer in ANALYSIS_LAYERS}
+    scenario = _edited(snapshot.scenario, request)
+    coverage = snapshot.exclusive(
+        lambda: analyze_scenario(
+            scenario, snapshot.engine.network, straight_line_circle=False, progress=False
+        )
+    )
+    return scenario, coverage
+
+
+@router.post("/export/{fmt}", summary="Download an export of the scenario (with what-if edits)")
+def export(
+    snapshot: Current,
+    fmt: Annotated[ExportFormat, PathParam(description="gpkg, xlsx, csv or png.")],
+    request: ExportRequest,
+) -> FileResponse:
+    """The scenario's coverage as a GeoPackage (every layer and the grids' coverage), an
+    XLSX workbook (notes, summary, a sheet per layer), a CSV of the grids' coverage or a
+    PNG map of ``layer``, made by the library's exporters. Unsaved what-if ``edits`` are
+    applied first; nothing is saved. Demo data carries its notice in every file."""
+    check_analysis_layer(request.layer)
+    scenario, coverage = _coverage(snapshot, request)
+    folder = Path(tempfile.mkdtemp(prefix="circles-export-"))
+    name = f"{scenario.name}-{request.layer}.{fmt}"
+    target = folder / name
+    if fmt == "gpkg":
+        write_geopackage(target, scenario=scenario, coverage=coverage)
+    elif fmt == "xlsx":
+        write_xlsx(target, scenario=scenario, coverage=coverage, language=request.lang)
+    elif fmt == "csv":
+        write_csv(
+            target,
+            grid_coverage_table(scenario, coverage, language=request.lang),
+            columns=GRID_COLUMNS,
+            language=request.lang,
+        )
+    else:
+        render_png(
+            target,
+            scenario=scenario,
+            coverage=coverage[request.layer],
+            layer=request.layer,
+            language=request.lang,
+        )
+    cleanup: Any = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
+    return FileResponse(target, media_type=_MEDIA[fmt], filename=name, background=cleanup)
