@@ -1,6 +1,7 @@
 """A stand-alone HTML map (folium) of an analysis: coverage per layer, with a layer control.
 
-Per layer: grids coloured by the share of residents covered, the union of the service
+Per layer: grids coloured by the residents left out (the planner page's classes and
+colours, ``api.maps._look``), the union of the service
 areas, and the facilities. Demo data shows the demo-data notice; approximate mode shows
 the approximate notice. Leaflet (the copy the web service serves) is written into the
 page, so the map opens without internet; only the basemap tiles need it.
@@ -17,10 +18,12 @@ from typing import TYPE_CHECKING, cast
 
 import folium
 import geopandas as gpd
-import numpy as np
 import shapely
-from branca.element import Figure
+from branca.element import Figure, MacroElement
+from jinja2 import Template
 
+from api.maps._layers import AREA_STYLE
+from api.maps._look import COLOURINGS, ColouringName, grid_colour
 from geo.export import approximate_notice, demo_notice
 from geo.export._atomic import atomic_path
 from geo.export._labels import Language, facility_layer, layer_name, rule_text
@@ -31,23 +34,19 @@ if TYPE_CHECKING:
 
 __all__ = ["coverage_map", "write_coverage_map"]
 
-#: Upper bounds of the covered-share classes and their colours (red to green).
-_CLASSES: tuple[tuple[float, str], ...] = (
-    (0.25, "#d7191c"),
-    (0.5, "#fdae61"),
-    (0.75, "#ffffbf"),
-    (0.999, "#a6d96a"),
-    (1.0, "#1a9641"),
-)
-_NO_DATA = "#bdbdbd"
+#: Service-area colour of each coverage key: the service's maps' own (one look).
 _LAYER_COLOURS = {
-    "stations": "#2b83ba",
-    "centres": "#7b3294",
-    "rest_points": "#e66101",
-    "rest_points_circle": "#b35806",
+    "stations": AREA_STYLE["stations"]["color"],
+    "centres": AREA_STYLE["centres"]["color"],
+    "rest_points": AREA_STYLE["rest_points"]["color"],
+    "rest_points_circle": AREA_STYLE["rest_points"]["color"],
 }
+#: The grid colouring of the map: the planner page's first one, with its classes.
+_COLOURING: ColouringName = "uncovered"
+
 _TEXT: dict[str, tuple[str, str]] = {
-    "share": ("人口覆盖比例", "Share of residents covered"),
+    "share": ("居民覆盖比例", "Share of residents covered"),
+    "uncovered": ("未覆盖居民（人）", "Residents left out"),
     "union": ("服务圈范围", "Service circle"),
     "facilities": ("设施", "Facilities"),
     "grid": ("网格", "Grid"),
@@ -62,24 +61,25 @@ def _t(key: str, language: Language) -> str:
     return zh if language == "zh" else en
 
 
-def _colour(share: float | None) -> str:
-    if share is None or not np.isfinite(share):
-        return _NO_DATA
-    for upper, colour in _CLASSES:
-        if share <= upper:
-            return colour
-    return _CLASSES[-1][1]
-
-
 def _grids_layer(coverage: LayerCoverage, language: Language) -> folium.GeoJson:
     grids = coverage.grids
+    uncovered = (grids["residents"] - grids["residents_covered"]).clip(lower=0.0)
     frame = gpd.GeoDataFrame(
         {
             "name": grids["name"].fillna("").astype(str),
             "residents": grids["residents"].round(0),
+            "uncovered": uncovered.round(0),
             "share": (100 * grids["share_covered"]).round(1),
             "minutes": grids["nearest_minutes"].round(1),
-            "colour": [_colour(v) for v in grids["share_covered"].to_numpy(dtype=float)],
+            "colour": [
+                grid_colour(_COLOURING, uncovered=u, share=s, minutes=m)
+                for u, s, m in zip(
+                    uncovered.to_numpy(dtype=float),
+                    grids["share_covered"].to_numpy(dtype=float),
+                    grids["nearest_minutes"].to_numpy(dtype=float),
+                    strict=True,
+                )
+            ],
         },
         geometry=grids.geometry,
         crs="EPSG:4326",
@@ -88,15 +88,16 @@ def _grids_layer(coverage: LayerCoverage, language: Language) -> folium.GeoJson:
         frame,
         style_function=lambda feature: {
             "fillColor": feature["properties"]["colour"],
-            "color": "#555555",
+            "color": "#78909c",
             "weight": 0.6,
-            "fillOpacity": 0.55,
+            "fillOpacity": 0.65,
         },
         tooltip=folium.GeoJsonTooltip(
-            fields=["name", "residents", "share", "minutes"],
+            fields=["name", "residents", "uncovered", "share", "minutes"],
             aliases=[
                 _t("grid", language),
                 _t("residents", language),
+                _t("uncovered", language),
                 f"{_t('share', language)} %",
                 _t("nearest", language),
             ],
@@ -129,20 +130,31 @@ def _notice_box(lines: list[str]) -> folium.Element:
 
 
 def _legend(language: Language) -> folium.Element:
-    rows = []
-    lower = 0.0
-    for upper, colour in _CLASSES:
-        label = "100%" if upper == 1.0 else f"{100 * lower:.0f}-{100 * upper:.0f}%"
-        rows.append(
-            f'<div><span style="display:inline-block;width:12px;height:12px;'
-            f'background:{colour};margin-right:6px;"></span>{label}</div>'
-        )
-        lower = upper
+    """The legend of the grid colouring, as on the planner page."""
+    colouring = COLOURINGS[_COLOURING]
+    rows = [
+        f'<div><span style="display:inline-block;width:12px;height:12px;'
+        f'background:{colour};border:1px solid #78909c;margin-right:6px;"></span>'
+        f"{html.escape(label)}</div>"
+        for colour, label in zip(colouring.colours, colouring.labels[language], strict=True)
+    ]
     return folium.Element(
         '<div class="circles-legend" style="position: fixed; top: 12px; left: 56px; '
         "z-index: 1000; background: rgba(255,255,255,0.92); padding: 6px 10px; "
         'font-size: 12px; border-radius: 4px;">'
-        f"<b>{html.escape(_t('share', language))}</b>{''.join(rows)}</div>"
+        f"<b>{html.escape(colouring.titles[language])}</b>{''.join(rows)}</div>"
+    )
+
+
+class _MetricScale(MacroElement):
+    """A metric-only scale bar, as on the service's maps."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 120}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
     )
 
 
@@ -190,9 +202,8 @@ def coverage_map(
         and the notices.
     """
     west, south, east, north = scenario.boundary.to_crs("EPSG:4326").total_bounds
-    fmap = folium.Map(
-        location=[(south + north) / 2, (west + east) / 2], tiles=tiles, control_scale=True
-    )
+    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=tiles)
+    fmap.add_child(_MetricScale())
     _inline_leaflet(fmap)
     folium.GeoJson(
         scenario.boundary.to_crs("EPSG:4326")[["geometry"]],

@@ -143,6 +143,17 @@ def test_demo_map_has_layer_control_and_notices(jingkou_out: Path) -> None:
         assert name in page
 
 
+def test_demo_map_shares_the_planner_look(jingkou_out: Path) -> None:
+    from api.maps._look import COLOURINGS
+
+    page = (jingkou_out / "map.html").read_text(encoding="utf-8")
+    colouring = COLOURINGS["uncovered"]
+    assert colouring.titles["zh"] in page
+    for colour, label in zip(colouring.colours, colouring.labels["zh"], strict=True):
+        assert f"background:{colour}" in page and label in page
+    assert "imperial: false" in page and "L.control.scale()" not in page
+
+
 def _custom_layers(folder: Path) -> dict[str, Path]:
     """Grids, stations and rest points inside pyrosm's test.osm.pbf, as GeoJSON files."""
     network = network_from_osm_file(pyrosm.get_data("test_pbf"))
