@@ -25,6 +25,7 @@ from api.errors import add_exception_handlers
 from api.routes import coverage, docs, exports, health, layers, maps, nearest, scenario, sites
 from api.settings import Settings
 from api.state import build_state
+from api.store import StoreLock
 
 __all__ = ["STATIC_FOLDER", "create_app"]
 
@@ -64,14 +65,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = build_state(chosen)
+        # One writer per store: refuse to start while another process serves it.
+        guard = StoreLock(chosen.store_folder, chosen.scenario)
+        guard.acquire()
+        try:
+            state = build_state(chosen)
+        except BaseException:
+            guard.release()
+            raise
         app.state.circles = state
         # The scenario, network and indexes live as long as the process: keep them out
         # of the garbage collector's scans, which would otherwise pause busy requests.
         gc.collect()
         gc.freeze()
         threading.Thread(target=state.warm, name="circles-warm", daemon=True).start()
-        yield
+        try:
+            yield
+        finally:
+            guard.release()
 
     app = FastAPI(
         title="service-circles",

@@ -42,6 +42,7 @@ __all__ = [
     "OutsideAreaError",
     "PayloadTooLargeError",
     "StoreError",
+    "StoreLockedError",
     "UnknownFacilityError",
     "UnknownLayerError",
     "add_exception_handlers",
@@ -94,6 +95,10 @@ class OutsideAreaError(ApiError, ValueError):
 
 class StoreError(ApiError, OSError):
     """The scenario store could not be written; the previous data is unchanged."""
+
+
+class StoreLockedError(ApiError, RuntimeError):
+    """Another process already serves (and writes) the scenario store."""
 
 
 class PayloadTooLargeError(StarletteHTTPException):

@@ -13,14 +13,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo import settings as geo_settings
 
-__all__ = ["Basemap", "Language", "Settings"]
+__all__ = ["MIN_TOKEN_LENGTH", "Basemap", "Language", "Settings"]
 
 Basemap = Literal["osm", "tianditu", "amap", "none"]
+
+#: Shortest edit token accepted: 16 characters (``secrets.token_urlsafe()`` gives 43).
+MIN_TOKEN_LENGTH = 16
 Language = Literal["zh", "en"]
 
 
@@ -46,8 +49,9 @@ class Settings(BaseSettings):
         Where built walking networks are cached (GraphML). None uses the library's
         ``geo.settings.cache_folder``.
     edit_token
-        Bearer token that planner edits must carry. None turns edits off (every edit
-        answers 401).
+        Bearer token that planner edits must carry, at least 16 characters (a blank or
+        shorter token is refused at start-up). None turns edits off (every edit answers
+        401).
     edit_token_name
         Who the token belongs to, written to the audit log with every edit.
     basemap
@@ -79,6 +83,23 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     default_lang: Language = "zh"
+
+    @field_validator("edit_token")
+    @classmethod
+    def _check_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is None:
+            return None
+        value = token.get_secret_value()
+        if len(value.strip()) < MIN_TOKEN_LENGTH:
+            problem = "is blank" if not value.strip() else f"has {len(value)} characters"
+            msg = (
+                f"CIRCLES_EDIT_TOKEN {problem}; an edit token needs at least "
+                f"{MIN_TOKEN_LENGTH} characters. Make one with: "
+                'python -c "import secrets; print(secrets.token_urlsafe())" '
+                "(or unset CIRCLES_EDIT_TOKEN to serve without planner edits)"
+            )
+            raise ValueError(msg)
+        return token
 
     @model_validator(mode="after")
     def _check_basemap_key(self) -> Settings:

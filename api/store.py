@@ -3,8 +3,18 @@
 One GeoPackage per scenario (``<folder>/<scenario>.gpkg``) holds every layer. A write
 builds a complete new GeoPackage beside the old one and renames it over the old one
 (``os.replace``, atomic on POSIX and Windows), so a failed or interrupted write leaves
-the previous file whole and readable. Every attempted write appends one JSON line to
-``<folder>/<scenario>.audit.jsonl``: who, when (UTC), what, and whether it succeeded.
+the previous file whole and readable; the file and its folder are flushed to disk
+(``fsync``) before the write is acknowledged. Every attempted write appends one JSON line
+to ``<folder>/<scenario>.audit.jsonl``: who, when (UTC), what, and whether it succeeded.
+The log is split on ``"\n"`` only, so text holding other line separators (U+2028,
+U+2029, U+0085) stays inside its entry.
+
+One process writes a store at a time. :class:`StoreLock` takes an OS file lock
+on ``<folder>/<scenario>.lock`` (``fcntl.flock``; ``msvcrt.locking`` on Windows) that the
+serving process holds until it stops; a second server on the same store refuses to
+start instead of overwriting the first one's edits with its own stale copy. The lock
+also makes it safe to remove, at start-up, the temporary files an interrupted write left
+behind.
 """
 
 from __future__ import annotations
@@ -12,20 +22,21 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import geopandas as gpd
 import pandas as pd
 
-from api.errors import StoreError
+from api.errors import StoreError, StoreLockedError
 from geo.scenario import Scenario
 
-__all__ = ["AuditEntry", "ScenarioStore"]
+__all__ = ["AuditEntry", "ScenarioStore", "StoreLock"]
 
 logger = logging.getLogger(__name__)
 
@@ -163,9 +174,9 @@ class ScenarioStore:
         if not self.audit_path.is_file():
             return []
         with self._audit_lock:
-            lines = self.audit_path.read_text(encoding="utf-8").splitlines()
-        entries = [json.loads(line) for line in lines[-limit:] if line.strip()]
-        return [AuditEntry(**entry) for entry in entries]
+            text = self.audit_path.read_bytes().decode("utf-8", errors="replace")
+        entries = [_entry(line) for line in text.split("\n") if line.strip()]
+        return [entry for entry in entries if entry is not None][-limit:]
 
     def _write(self, scenario: Scenario) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -182,16 +193,126 @@ class ScenarioStore:
             with open(temporary, "rb+") as written:
                 os.fsync(written.fileno())
             os.replace(temporary, self.path)
+            _fsync_folder(self.folder)
         finally:
             temporary.unlink(missing_ok=True)
 
     def _log(self, entry: AuditEntry) -> None:
-        line = json.dumps(entry.__dict__, ensure_ascii=False, sort_keys=True)
+        line = json.dumps(entry.__dict__, ensure_ascii=False, sort_keys=True, allow_nan=False)
         self.folder.mkdir(parents=True, exist_ok=True)
-        with self._audit_lock, open(self.audit_path, "a", encoding="utf-8") as log:
+        created = not self.audit_path.exists()
+        with self._audit_lock, open(self.audit_path, "a", encoding="utf-8", newline="") as log:
             log.write(line + "\n")
             log.flush()
             os.fsync(log.fileno())
+        if created:
+            _fsync_folder(self.folder)
+
+
+class StoreLock:
+    """The OS file lock that makes one process the writer of a scenario store.
+
+    Parameters
+    ----------
+    folder
+        The store's folder (created if missing).
+    name
+        Scenario name; the lock file is ``<folder>/<name>.lock``.
+    """
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.folder = Path(folder)
+        self.name = name
+        self.store_name = f"{name}.gpkg"
+        self.lock_path = self.folder / f"{name}.lock"
+        self._lock_file: IO[str] | None = None
+
+    def __enter__(self) -> StoreLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def acquire(self) -> None:
+        """Become the one process that writes this store, and tidy it.
+
+        Takes the store's OS file lock (held until :meth:`release` or the process ends),
+        then removes the temporary GeoPackages and journals an interrupted write left.
+
+        Raises
+        ------
+        StoreLockedError
+            If another process holds the lock (another ``circles serve`` on this store).
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle = open(self.lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held open)
+        try:
+            _lock_exclusive(handle)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            msg = (
+                f"the scenario store {self.store_name} in {self.folder} is already served by "
+                f"another process (pid {holder}); two servers on one store would lose each "
+                "other's edits. Stop the other server, or give this one its own store "
+                "folder with CIRCLES_DATA_DIR"
+            )
+            raise StoreLockedError(msg) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._lock_file = handle
+        self._remove_temporaries()
+
+    def release(self) -> None:
+        """Release the lock taken by :meth:`acquire` (nothing if it was not taken)."""
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing the file releases the lock
+            self._lock_file = None
+
+    def _remove_temporaries(self) -> None:
+        for stale in self.folder.glob(f".{self.name}-*.gpkg*"):
+            logger.warning(
+                "scenario %s: removing %s left by an interrupted write", self.name, stale
+            )
+            stale.unlink(missing_ok=True)
+
+
+def _entry(line: str) -> AuditEntry | None:
+    """One audit entry from a line of the log; None (logged) for a line cut short by a
+    crash, which holds no acknowledged edit."""
+    try:
+        return AuditEntry(**json.loads(line))
+    except (ValueError, TypeError):
+        logger.warning("audit log: skipping an unreadable line (%d characters)", len(line))
+        return None
+
+
+def _lock_exclusive(handle: IO[str]) -> None:
+    """Lock an open file for this process without waiting; OSError if it is held."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename, a new file) to disk; a no-op on Windows."""
+    if sys.platform == "win32":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _now() -> str:

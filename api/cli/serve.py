@@ -81,6 +81,14 @@ def command(
     except ValidationError as error:
         problems = "; ".join(str(problem["msg"]) for problem in error.errors())
         raise click.UsageError(problems) from error
+    from api.errors import StoreLockedError
+    from api.store import StoreLock
+
+    try:  # a clear message now; the server itself holds the lock while it runs
+        with StoreLock(settings.store_folder, settings.scenario):
+            pass
+    except StoreLockedError as error:
+        raise click.ClickException(str(error)) from error
     url = f"http://{settings.host}:{settings.port}/"
     click.echo(
         f"serving scenario {settings.scenario!r} at {url}  "
