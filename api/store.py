@@ -209,6 +209,12 @@ class ScenarioStore:
             _fsync_folder(self.folder)
 
 
+#: Store locks this process holds: lock file -> (open file, number of holders). The
+#: OS lock is per process; apps of one process (tests, a restart in place) share it.
+_HELD: dict[Path, tuple[IO[str], int]] = {}
+_HELD_LOCK = threading.Lock()
+
+
 class StoreLock:
     """The OS file lock that makes one process the writer of a scenario store.
 
@@ -239,12 +245,28 @@ class StoreLock:
 
         Takes the store's OS file lock (held until :meth:`release` or the process ends),
         then removes the temporary GeoPackages and journals an interrupted write left.
+        Within one process the lock is shared: a second app of the same process on the
+        same store is the same writer process and does not wait.
 
         Raises
         ------
         StoreLockedError
             If another process holds the lock (another ``circles serve`` on this store).
         """
+        if self._lock_file is not None:
+            return
+        key = self.lock_path.resolve()
+        with _HELD_LOCK:
+            held = _HELD.get(key)
+            if held is not None:  # this process is the writer already (another app)
+                _HELD[key] = (held[0], held[1] + 1)
+                self._lock_file = held[0]
+                return
+            self._lock_file = self._take()
+            _HELD[key] = (self._lock_file, 1)
+        self._remove_temporaries()
+
+    def _take(self) -> IO[str]:
         self.folder.mkdir(parents=True, exist_ok=True)
         handle = open(self.lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held open)
         try:
@@ -264,14 +286,20 @@ class StoreLock:
         handle.truncate()
         handle.write(f"{os.getpid()}\n")
         handle.flush()
-        self._lock_file = handle
-        self._remove_temporaries()
+        return handle
 
     def release(self) -> None:
         """Release the lock taken by :meth:`acquire` (nothing if it was not taken)."""
-        if self._lock_file is not None:
-            self._lock_file.close()  # closing the file releases the lock
-            self._lock_file = None
+        if self._lock_file is None:
+            return
+        key = self.lock_path.resolve()
+        with _HELD_LOCK:
+            handle, count = _HELD.pop(key)
+            if count > 1:
+                _HELD[key] = (handle, count - 1)
+            else:
+                handle.close()  # closing the file releases the OS lock
+        self._lock_file = None
 
     def _remove_temporaries(self) -> None:
         for stale in self.folder.glob(f".{self.name}-*.gpkg*"):

@@ -25,6 +25,7 @@ from geo.batch._results import DistrictFailure, DistrictSummary
 from geo.batch._task import BatchOptions
 from geo.export._atomic import atomic_path
 from geo.export._labels import Language, approximate_notice, demo_notice, layer_name
+from geo.export._safe import text_as_text, write_safe_csv
 from geo.export.coverage_files import COVERAGE_FILES, write_json
 from geo.export.static_map import map_language
 
@@ -92,7 +93,6 @@ _RANKING_HEADERS: dict[str, str] = {
     "nearest_m": "最近设施步行距离(米)",
     "nearest_minutes": "最近设施步行时间(分钟)",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _summary_headers() -> dict[str, str]:
@@ -248,20 +248,9 @@ def city_grids(districts: Sequence[DistrictSummary], layer: str) -> gpd.GeoDataF
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
 
 
-def _safe(table: pd.DataFrame) -> pd.DataFrame:
-    """Text that a spreadsheet would run as a formula, written as text."""
-
-    def cell(value: object) -> object:
-        if isinstance(value, str) and value.startswith(_FORMULA_START):
-            return "'" + value
-        return value
-
-    return table.map(cell)
-
-
 def _write_csv(path: Path, table: pd.DataFrame) -> Path:
     with atomic_path(path) as temporary:
-        _safe(table).to_csv(temporary, index=False, encoding="utf-8-sig")
+        write_safe_csv(temporary, table)
     return path
 
 
@@ -279,8 +268,9 @@ def _write_xlsx(
     ]
     with atomic_path(path) as temporary, pd.ExcelWriter(temporary, engine="openpyxl") as writer:
         for name, table in sheets:
-            _safe(table).to_excel(writer, sheet_name=name, index=False)
+            table.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
+            text_as_text(sheet)
             sheet.freeze_panes = "A2"
             for column in sheet.columns:
                 letter = column[0].column_letter

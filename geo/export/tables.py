@@ -27,6 +27,7 @@ from geo.export._labels import (
     layer_name,
     rule_text,
 )
+from geo.export._safe import text_as_text, write_safe_csv
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -252,6 +253,9 @@ def write_csv(
 ) -> Path:
     """Write a table as CSV, UTF-8 with a byte-order mark so that Excel reads Chinese.
 
+    Text that a spreadsheet would take for a formula (starting with ``= + - @``, tab or
+    CR) gets a leading apostrophe; numbers are written as they are.
+
     Parameters
     ----------
     path
@@ -272,7 +276,7 @@ def write_csv(
     output = table if columns is None else labelled(table, columns, language=language)
     target = Path(path)
     with atomic_path(target) as temporary:
-        output.to_csv(temporary, index=False, encoding="utf-8-sig")
+        write_safe_csv(temporary, output)
     logger.info("wrote %s: %d rows", target, len(output))
     return target
 
@@ -359,7 +363,7 @@ def write_xlsx(
     suggestion_layer: str | None = None,
     language: Language = "zh",
 ) -> Path:
-    """Write a workbook for a meeting.
+    """Write a workbook for a meeting. Every text cell is a string cell, never a formula.
 
     Sheets, in order: notes (说明: scenario, the demo-data notice in Chinese and English
     when the scenario is demo data, the approximate-mode notice when any coverage is
@@ -412,6 +416,7 @@ def write_xlsx(
             output = table if columns is None else labelled(table, columns, language=language)
             sheet_name = _sheet_name(name)
             output.to_excel(writer, sheet_name=sheet_name, index=False)
+            text_as_text(writer.sheets[sheet_name])
             _format_sheet(writer.sheets[sheet_name], list(table.columns), table=columns is not None)
     logger.info("wrote %s: %d sheets", target, len(sheets))
     return target

@@ -326,6 +326,7 @@ def test_a_failed_write_keeps_the_previous_data(
     assert sorted(p.name for p in stored.parent.iterdir()) == [
         "jingkou.audit.jsonl",
         "jingkou.gpkg",
+        "jingkou.lock",  # held by the serving app
     ]
     reloaded = _store(tmp_path).load()
     assert reloaded is not None and "A1" in set(reloaded.stations["facility_id"])

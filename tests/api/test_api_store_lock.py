@@ -12,26 +12,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from api.app import create_app
 from api.errors import StoreLockedError
 from api.settings import Settings
 from api.store import ScenarioStore, StoreLock
 from geo.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_a_second_app_on_the_same_store_refuses_to_start(tmp_path, settings_for):
-    with TestClient(create_app(settings_for(tmp_path))):
-        second = TestClient(create_app(settings_for(tmp_path)))
-        with pytest.raises(StoreLockedError, match=r"already served by another process \(pid"):
-            second.__enter__()
-    # Once the first one stopped, the store is free again.
-    with TestClient(create_app(settings_for(tmp_path))) as third:
-        assert third.get("/healthz").status_code == 200
 
 
 def _free_port() -> int:
@@ -129,11 +117,45 @@ def test_start_up_removes_temporaries_of_an_interrupted_write(tmp_path):
         assert all(path.exists() for path in kept)
 
 
-def test_lock_is_refused_while_held_and_free_after(tmp_path):
-    held = StoreLock(tmp_path, "jingkou")
-    with held, pytest.raises(StoreLockedError, match=f"pid {os.getpid()}"):
-        StoreLock(tmp_path, "jingkou").acquire()
-    with StoreLock(tmp_path, "jingkou"):
+_HOLD = """
+import sys
+from pathlib import Path
+from api.store import StoreLock
+lock = StoreLock(Path(sys.argv[1]), "jingkou")
+lock.acquire()
+print("held", flush=True)
+sys.stdin.readline()
+lock.release()
+print("released", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_lock_is_refused_while_another_process_holds_it(tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(StoreLockedError, match=f"pid {holder.pid}"):
+            StoreLock(tmp_path, "jingkou").acquire()
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "released"
+        with StoreLock(tmp_path, "jingkou"):  # free once the other process let it go
+            pass
+    finally:
+        holder.kill()
+        holder.wait(timeout=60)
+
+
+def test_apps_of_one_process_share_the_lock(tmp_path):
+    with StoreLock(tmp_path, "jingkou"), StoreLock(tmp_path, "jingkou"):
         pass
 
 
