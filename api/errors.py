@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.errors import (
     AnalysisError,
+    ConflictingEditError,
     CoordinateSystemError,
     GeoError,
     LayerReadError,
@@ -135,6 +136,7 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str]] = {
     CoordinateSystemError: (400, "bad_coordinate_system"),
     AnalysisError: (422, "analysis_rejected"),
     ScenarioError: (404, "not_found"),
+    ConflictingEditError: (409, "conflict"),
     NetworkError: (503, "network_unavailable"),
     GeoError: (400, "bad_request"),
 }
@@ -151,12 +153,33 @@ _HTTP_CODES: dict[int, str] = {
 _PATH_PATTERN = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^\s'\"/\\,;:()]+)+[/\\]([^\s'\"/\\,;:()]+)")
 
 
-def _scrub(text: str) -> str:
-    """Replace absolute file paths in ``text`` by their file name."""
-    return _PATH_PATTERN.sub(r"\1", text)
+def _scrub(text: str, keep: Collection[str] = ()) -> str:
+    """Replace absolute file paths in ``text`` by their file name, except paths that are
+    part of the request itself (``keep``: the user's own input, quoted unchanged)."""
+
+    def replace(match: re.Match[str]) -> str:
+        path = match.group(0)
+        if any(path in kept for kept in keep):
+            return path
+        return match.group(1)
+
+    return _PATH_PATTERN.sub(replace, text)
 
 
-def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
+def _strings(value: Any) -> list[str]:
+    """Every string inside a JSON-like value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def error_body(
+    code: str, message: str, detail: Any = None, *, keep: Collection[str] = ()
+) -> dict[str, Any]:
     """Return the common error body.
 
     Parameters
@@ -167,13 +190,16 @@ def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
         Human-readable message; absolute paths are reduced to file names.
     detail
         JSON-serialisable detail, or None.
+    keep
+        Text from the request (a name, a cell, the address asked for) that the message
+        may quote: paths inside it are left as they are.
 
     Returns
     -------
     dict
         ``{"error": {"code": ..., "message": ..., "detail": ...}}``.
     """
-    return {"error": {"code": code, "message": _scrub(message), "detail": detail}}
+    return {"error": {"code": code, "message": _scrub(message, keep), "detail": detail}}
 
 
 def error_response(
@@ -183,9 +209,12 @@ def error_response(
     detail: Any = None,
     *,
     headers: Mapping[str, str] | None = None,
+    keep: Collection[str] = (),
 ) -> JSONResponse:
-    """Return a JSON response with the common error body."""
-    return JSONResponse(error_body(code, message, detail), status_code=status_code, headers=headers)
+    """Return a JSON response with the common error body (see :func:`error_body`)."""
+    return JSONResponse(
+        error_body(code, message, detail, keep=keep), status_code=status_code, headers=headers
+    )
 
 
 def _lookup(error: Exception, table: Mapping[type[Exception], tuple[int, str]]) -> tuple[int, str]:
@@ -195,22 +224,29 @@ def _lookup(error: Exception, table: Mapping[type[Exception], tuple[int, str]]) 
     return 500, "internal_error"
 
 
-def _report_detail(report: object) -> Any:
-    """Serialise a validation report for the client (whatever shape it has)."""
+def _report_detail(report: object) -> tuple[Any, list[str]]:
+    """Serialise a validation report for the client, and the file's own values it quotes
+    (kept unchanged when paths are scrubbed)."""
     for attribute in ("to_dict", "as_dict"):
         method = getattr(report, attribute, None)
         if callable(method):
-            return _scrub_tree(method())
-    return _scrub(str(report))
+            document = method()
+            values = [
+                str(problem.get("value"))
+                for problem in document.get("problems", [])
+                if problem.get("value") is not None
+            ]
+            return _scrub_tree(document, values), values
+    return _scrub(str(report)), []
 
 
-def _scrub_tree(value: Any) -> Any:
+def _scrub_tree(value: Any, keep: Collection[str]) -> Any:
     if isinstance(value, str):
-        return _scrub(value)
+        return _scrub(value, keep)
     if isinstance(value, Mapping):
-        return {key: _scrub_tree(item) for key, item in value.items()}
+        return {key: _scrub_tree(item, keep) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_scrub_tree(item) for item in value]
+        return [_scrub_tree(item, keep) for item in value]
     return value
 
 
@@ -219,16 +255,18 @@ def _domain_error_handler(
 ) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def handle(request: Request, error: Exception) -> JSONResponse:
         status_code, code = _lookup(error, table)
+        keep: list[str] = []
         if isinstance(error, ApiError):
-            detail = _scrub_tree(error.detail)
+            keep = _strings(error.detail)  # the request's own values
+            detail = _scrub_tree(error.detail, keep)
         elif isinstance(error, LayerValidationError):
-            detail = _report_detail(error.report)
+            detail, keep = _report_detail(error.report)
         else:
             detail = None
         if status_code >= 500:
             logger.error("%s %s failed: %s", request.method, request.url.path, error)
         headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
-        return error_response(status_code, code, str(error), detail, headers=headers)
+        return error_response(status_code, code, str(error), detail, headers=headers, keep=keep)
 
     return handle
 
@@ -244,7 +282,12 @@ async def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     if error.status_code == 404 and message == "Not Found":
         message = f"no such address: {request.url.path}; see /docs for the API"
     return error_response(
-        error.status_code, code, message, None, headers=getattr(error, "headers", None)
+        error.status_code,
+        code,
+        message,
+        None,
+        headers=getattr(error, "headers", None),
+        keep=[request.url.path],
     )
 
 
@@ -261,7 +304,12 @@ async def _validation_error_handler(request: Request, exc: Exception) -> JSONRes
     summary = "; ".join(
         f"{'.'.join(item['loc'][1:] or item['loc'])}: {item['msg']}" for item in problems[:5]
     )
-    return error_response(422, "invalid_request", f"the request is not valid: {summary}", problems)
+    inputs = [
+        str(problem["input"]) for problem in error.errors() if isinstance(problem.get("input"), str)
+    ]
+    return error_response(
+        422, "invalid_request", f"the request is not valid: {summary}", problems, keep=inputs
+    )
 
 
 async def _unexpected_error_handler(request: Request, error: Exception) -> JSONResponse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "AnalysisError",
     "BatchError",
+    "ConflictingEditError",
     "CoordinateSystemError",
     "GeoError",
     "LayerError",
@@ -75,6 +76,10 @@ class AnalysisError(GeoError, ValueError):
 
 class ScenarioError(GeoError, LookupError):
     """A named scenario, layer or facility does not exist."""
+
+
+class ConflictingEditError(GeoError, ValueError):
+    """An edit clashes with the data as it is, e.g. a facility id already in use."""
 
 
 class BatchError(GeoError, ValueError):

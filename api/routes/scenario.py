@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api._edits import add_facility, check_editable, close_facility, move_facility
+from api._text import Text
 from api._uploads import load_upload
 from api.errors import UnknownLayerError
 from api.routes._deps import Current, Editor, State
@@ -39,7 +40,7 @@ class WhatIfEdit(BaseModel):
     )
     lon: float | None = Field(None, ge=-180, le=180, description="New longitude (add, move).")
     lat: float | None = Field(None, ge=-90, le=90, description="New latitude (add, move).")
-    name: str | None = Field(None, max_length=100, description="Name of an added facility.")
+    name: Text | None = Field(None, max_length=100, description="Name of an added facility.")
 
     @model_validator(mode="after")
     def _complete(self) -> WhatIfEdit:
@@ -66,7 +67,7 @@ class NewFacility(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
+    name: Text = Field(min_length=1, max_length=100)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
     crs: Crs = Field("wgs84", description=_CRS_HELP)
@@ -76,9 +77,9 @@ class NewFacility(BaseModel):
     kind: Literal["station", "centre"] = Field(
         "station", description="Stations layer only: grid station or service centre."
     )
-    address: str = Field("", max_length=200)
-    hours: str = Field("", max_length=100)
-    services: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+    address: Text = Field("", max_length=200)
+    hours: Text = Field("", max_length=100)
+    services: list[Annotated[Text, Field(min_length=1, max_length=50)]] = Field(
         default_factory=list, max_length=30, description="Stations layer: services offered."
     )
     amenities: list[str] = Field(
@@ -107,24 +108,25 @@ class NewLocation(BaseModel):
     crs: Crs = Field("wgs84", description=_CRS_HELP)
 
 
-def _apply(scenario: WhatIf, edit: WhatIfEdit, crs: Crs) -> None:
+def _apply(snapshot: Snapshot, scenario: WhatIf, edit: WhatIfEdit, crs: Crs) -> None:
     """Apply one validated edit (the model guarantees the fields its action needs)."""
     check_analysis_layer(edit.layer)
     if edit.action == "close":
         scenario.close(edit.layer, cast(str, edit.facility_id))
         return
     lon, lat = cast(float, edit.lon), cast(float, edit.lat)
+    snapshot.check_within_reach(lon, lat, crs)
     if edit.action == "add":
         scenario.add(edit.layer, lon, lat, name=edit.name, facility_id=edit.facility_id, crs=crs)
     else:
         scenario.move(edit.layer, cast(str, edit.facility_id), lon, lat, crs=crs)
 
 
-def _what_if(base: WhatIf, request: WhatIfRequest) -> tuple[WhatIf, Comparison]:
+def _what_if(snapshot: Snapshot, base: WhatIf, request: WhatIfRequest) -> tuple[WhatIf, Comparison]:
     """Fork the base, apply the edits, compare."""
     scenario = base.fork("what-if")
     for edit in request.edits:
-        _apply(scenario, edit, request.crs)
+        _apply(snapshot, scenario, edit, request.crs)
     return scenario, compare(base, scenario)
 
 
@@ -134,7 +136,7 @@ def what_if(snapshot: Current, request: WhatIfRequest) -> dict[str, Any]:
     residents covered per layer before and after, the grids whose coverage changes, and
     the edited layers' facilities. Nothing is saved."""
     base = snapshot.whatif_base()
-    scenario, comparison = snapshot.exclusive(lambda: _what_if(base, request))
+    scenario, comparison = snapshot.exclusive(lambda: _what_if(snapshot, base, request))
     edited = sorted({edit.layer for edit in request.edits})
     return {
         "layers": records(comparison.layers),
@@ -168,6 +170,7 @@ def _saved(snapshot: Snapshot, entry: AuditEntry, **extra: Any) -> dict[str, Any
 def add(state: State, who: Editor, layer: _LayerPath, facility: NewFacility) -> dict[str, Any]:
     """Add a station, centre or rest point and save the scenario."""
     check_editable(layer)
+    state.snapshot.check_within_reach(facility.lon, facility.lat, facility.crs)
     values = facility.model_dump(exclude={"lon", "lat", "crs"})
     values["facility_id"] = facility.facility_id or f"new-{uuid.uuid4().hex[:10]}"
     values["services"] = ";".join(facility.services)
@@ -191,6 +194,7 @@ def move(
 ) -> dict[str, Any]:
     """Move a facility to a new location and save the scenario."""
     check_editable(layer)
+    state.snapshot.check_within_reach(location.lon, location.lat, location.crs)
     snapshot, entry = state.commit(
         lambda scenario: move_facility(
             scenario, layer, facility_id, lon=location.lon, lat=location.lat, crs=location.crs

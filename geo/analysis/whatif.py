@@ -26,7 +26,7 @@ import shapely
 from geo.analysis._demand import DemandIndex
 from geo.analysis.rules import DEFAULT_RULES, ServiceRule
 from geo.coords import CoordinateSystem, convert
-from geo.errors import AnalysisError, ScenarioError
+from geo.errors import AnalysisError, ConflictingEditError, ScenarioError
 from geo.scenario import ANALYSIS_LAYERS
 
 if TYPE_CHECKING:
@@ -258,14 +258,16 @@ class WhatIf:
         Raises
         ------
         ScenarioError
-            If the layer is unknown or ``facility_id`` is taken.
+            If the layer is unknown.
+        ConflictingEditError
+            If ``facility_id`` is taken.
         """
         state = self._state(layer)
         if facility_id is None:
             facility_id = _free_id(state)
         elif facility_id in state.open_base or facility_id in state.new:
             msg = f"facility_id {facility_id!r} already exists in {layer}; choose another id"
-            raise ScenarioError(msg)
+            raise ConflictingEditError(msg)
         x, y = _wgs84(lon, lat, crs)
         row = self._reach_one(state.rule, facility_id, x, y)
         state.counts[row] += 1

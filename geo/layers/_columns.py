@@ -27,6 +27,7 @@ __all__ = [
     "SERVICES",
     "STREET",
     "Columns",
+    "check_text",
     "match_columns",
     "normalise_header",
 ]
@@ -102,6 +103,32 @@ class Columns:
             return [(row, None) for row in self.rows]
         values = self.frame[self.sources[target]].tolist()
         return list(zip(self.rows, values, strict=True))
+
+
+#: Control characters a layer's text may not hold (tab, line feed and CR are allowed).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def check_text(columns: Columns, report: ValidationReport) -> None:
+    """Record an error for every matched text cell holding a control character.
+
+    GeoPackage text is cut at NUL and the other control characters are invisible on maps
+    and in spreadsheets: a layer holding them would be stored as something else.
+    """
+    for target, header in columns.sources.items():
+        for row, value in columns.cells(target):
+            if not isinstance(value, str):
+                continue
+            found = _CONTROL.search(value)
+            if found is not None:
+                report.error(
+                    row,
+                    header,
+                    value,
+                    f"text holds the control character U+{ord(found.group()):04X} at "
+                    f"position {found.start() + 1}",
+                    "remove the control character (it cannot be stored or shown)",
+                )
 
 
 def _aliases_text(aliases: tuple[str, ...]) -> str:

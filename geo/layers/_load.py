@@ -15,7 +15,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.coords import CoordinateSystem, check_coordinate_system
 from geo.layers._budget import Budget, check_vertices
-from geo.layers._columns import Columns, match_columns
+from geo.layers._columns import Columns, check_text, match_columns
 from geo.layers._crs import plan_crs
 from geo.layers._geometry import GeometryKind, check_within, source_geometry, to_wgs84
 from geo.layers._read import read_table
@@ -120,6 +120,7 @@ def check_layer(
     columns = match_columns(
         raw.frame, spec.columns, required=spec.required, layer=spec.name, report=report
     )
+    check_text(columns, report)
     written, labels = source_geometry(raw.geometry, columns, spec.geometry, spec.name, report)
     check_vertices(file, written, columns.rows, budget)
     plan = plan_crs(system, raw.declared_crs, report)

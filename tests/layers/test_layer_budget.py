@@ -223,3 +223,17 @@ def test_points_outside_quote_the_file_coordinates_beside_the_converted(files):
     (warning,) = report.warnings
     assert warning.row == 3
     assert "(WGS-84; 119.9, 32.5 as written in the file) lies outside" in warning.message
+
+
+def test_control_characters_in_layer_text_are_errors(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_bytes(
+        "id,name,kind,lon,lat,address\n"
+        "S1,正东路\x07站,station,119.45,32.2,\n"
+        'S2,b,station,119.45,32.2,"多行\n地址"\n'.encode()
+    )
+    layer, report = validate_layer("stations", path)
+    assert layer is None
+    (problem,) = report.errors
+    assert (problem.row, problem.column) == (2, "name")
+    assert "control character U+0007 at position 4" in problem.message
