@@ -20,7 +20,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 import geo
-from api._middleware import BodySizeLimit
+from api._middleware import TILE_HOSTS, BodySizeLimit, SecurityHeaders
 from api.errors import add_exception_handlers
 from api.routes import coverage, docs, exports, health, layers, maps, nearest, scenario, sites
 from api.settings import Settings
@@ -93,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.add_middleware(BodySizeLimit, limit=chosen.max_upload_bytes)
+    # Around every answer (a 413 too), inside the compression: it reads the pages' scripts.
+    app.add_middleware(SecurityHeaders, tile_hosts=TILE_HOSTS[chosen.basemap])
     # Map pages and layers are hundreds of kB of JSON-like text: compress them for phones.
     # Small answers (a nearest query is ~2 kB) are sent as they are.
     app.add_middleware(GZipMiddleware, minimum_size=_GZIP_MIN_BYTES)
