@@ -107,6 +107,12 @@ def visit(chromium: Any, live_server: str) -> Iterator[Any]:
         context.close()
 
 
+def _wait_for(page: Any, expression: str) -> None:
+    """Wait until ``expression`` is true, polled as a function: the pages'
+    Content-Security-Policy forbids evaluating strings (eval) in them."""
+    page.wait_for_function(f"() => ({expression})")
+
+
 def _screenshot(page: Any, path: Path) -> None:
     """Save a screenshot once Leaflet's zoom and fade animations are over."""
     page.wait_for_timeout(400)
@@ -122,8 +128,9 @@ def _tap_and_wait(visit: Visit) -> None:
     spot = page.evaluate(_FREE_SPOT)
     assert spot is not None, "no free spot on the map to tap"
     page.mouse.click(*spot)
-    page.wait_for_function(
-        "['done', 'error'].includes(document.querySelector('.folium-map').dataset.nearestStatus)"
+    _wait_for(
+        page,
+        "['done', 'error'].includes(document.querySelector('.folium-map').dataset.nearestStatus)",
     )
     assert page.evaluate("document.querySelector('.folium-map').dataset.nearestStatus") == "done"
 
@@ -174,14 +181,14 @@ def _map_call(page: Any, script: str) -> Any:
     """Run ``script`` with ``map`` bound to the page's Leaflet map."""
     # No eval or new Function: the pages' Content-Security-Policy forbids them.
     return page.evaluate(
-        "() => { const map = window[document.querySelector('.folium-map').id];"
-        f" {script} }}"
+        f"() => {{ const map = window[document.querySelector('.folium-map').id]; {script} }}"
     )
 
 
 def _wait_done(page: Any) -> None:
-    page.wait_for_function(
-        "['done', 'error'].includes(document.querySelector('.folium-map').dataset.nearestStatus)"
+    _wait_for(
+        page,
+        "['done', 'error'].includes(document.querySelector('.folium-map').dataset.nearestStatus)",
     )
     assert page.evaluate("document.querySelector('.folium-map').dataset.nearestStatus") == "done"
 
@@ -251,16 +258,17 @@ def test_public_map(visit: Any, artifacts: Path, size: str) -> None:
 
     # the chosen centre's popup stays inside the map, clear of the panel
     page.locator(".circles-layer-choice[data-layer=centres]").click()
-    page.wait_for_function(
+    _wait_for(
+        page,
         "document.querySelector('.folium-map').dataset.nearestStatus === 'done'"
         " && new URL(performance.getEntriesByType('resource').filter(e => e.name.includes"
-        "('/api/nearest')).pop().name).searchParams.get('layer') === 'centres'"
+        "('/api/nearest')).pop().name).searchParams.get('layer') === 'centres'",
     )
     page.locator(".circles-nearme-result").first.click()
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "党群服务中心" in popup.inner_text()
-    page.wait_for_function("!document.querySelector('.leaflet-map-pane').style.transition")
+    _wait_for(page, "!document.querySelector('.leaflet-map-pane').style.transition")
     page.wait_for_timeout(400)
     assert page.evaluate(_POPUP_INSIDE) == ""
     _screenshot(page, artifacts / f"public-popup-{size}.png")
@@ -268,10 +276,10 @@ def test_public_map(visit: Any, artifacts: Path, size: str) -> None:
     # a facility's own popup, once the streets are readable
     _map_call(page, "map.closePopup(); map.setZoom(16, {animate: false});")
     selector = ".circles-marker-station, .circles-marker-centre"
-    page.wait_for_function(f"({_TOPMOST_MARKER})({selector!r}) !== null")
+    _wait_for(page, f"({_TOPMOST_MARKER})({selector!r}) !== null")
     spot = page.evaluate(_TOPMOST_MARKER, selector)
     page.mouse.click(*spot)
-    page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1")
+    _wait_for(page, "document.querySelectorAll('.leaflet-popup').length === 1")
     page.wait_for_timeout(200)
     assert page.evaluate(_POPUP_INSIDE) == ""
     assert seen.blocked == [] and seen.console_errors == []
@@ -376,10 +384,11 @@ def test_courier_map(visit: Any, artifacts: Path, size: str) -> None:
     before = [r["facility_id"] for r in answer["results"]]
     page.locator(".circles-filter[data-amenity=toilet]").click()
     page.locator(".circles-filter[data-amenity=microwave]").click()
-    page.wait_for_function(
+    _wait_for(
+        page,
         "document.querySelector('.folium-map').dataset.nearestStatus === 'done'"
         " && performance.getEntriesByType('resource').filter(e => e.name.includes('/api/nearest'))"
-        ".pop().name.includes('amenity=microwave')"
+        ".pop().name.includes('amenity=microwave')",
     )
     last = seen.api_calls[-1]
     assert parse_qs(urlparse(last).query)["amenity"] == ["microwave", "toilet"]
@@ -436,7 +445,7 @@ def test_near_me_from_the_browser_location(visit: Any) -> None:
     )
     page = seen.page
     page.locator(".circles-locate").click()
-    page.wait_for_function("document.querySelector('.folium-map').dataset.nearestStatus === 'done'")
+    _wait_for(page, "document.querySelector('.folium-map').dataset.nearestStatus === 'done'")
     query = parse_qs(urlparse(seen.api_calls[-1]).query)
     assert query["lon"] == ["119.450000"] and query["lat"] == ["32.200000"]
     assert _count(page, "path.circles-route") == 3
