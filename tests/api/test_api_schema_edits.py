@@ -44,9 +44,7 @@ APP = create_app(
         download=False,
     )
 )
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP).include(
-    path_regex=r"^/api/scenario/"
-)
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP).include(path_regex=r"^/api/scenario/")
 
 
 @pytest.fixture(scope="module", autouse=True)
