@@ -31,14 +31,16 @@ from geo.errors import (
     LayerReadError,
     LayerValidationError,
     NetworkError,
+    OutsideAreaError,
     ScenarioError,
+    UnknownFacilityError,
+    UnknownLayerError,
 )
 
 __all__ = [
     "ERROR_TABLE",
     "ApiError",
     "AuthenticationError",
-    "ConflictError",
     "InvalidParameterError",
     "OutsideAreaError",
     "PayloadTooLargeError",
@@ -70,28 +72,12 @@ class ApiError(Exception):
         self.detail = detail
 
 
-class UnknownLayerError(ApiError, LookupError):
-    """A layer name in a request is not one the service knows."""
-
-
-class UnknownFacilityError(ApiError, LookupError):
-    """A facility id in a request does not exist in the layer."""
-
-
 class AuthenticationError(ApiError, PermissionError):
     """An edit came without the bearer token, or with a wrong one."""
 
 
-class ConflictError(ApiError, ValueError):
-    """An edit clashes with the current data (e.g. a facility id already in use)."""
-
-
 class InvalidParameterError(ApiError, ValueError):
     """Request parameters that pass one by one but not together."""
-
-
-class OutsideAreaError(ApiError, ValueError):
-    """A query point lies far outside the area the server's scenario covers."""
 
 
 class StoreError(ApiError, OSError):
@@ -127,7 +113,6 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str]] = {
     UnknownFacilityError: (404, "unknown_facility"),
     AuthenticationError: (401, "unauthorized"),
     InvalidParameterError: (422, "invalid_request"),
-    ConflictError: (409, "conflict"),
     OutsideAreaError: (422, "outside_area"),
     StoreError: (500, "store_write_failed"),
     ApiError: (400, "bad_request"),
@@ -256,11 +241,11 @@ def _domain_error_handler(
     async def handle(request: Request, error: Exception) -> JSONResponse:
         status_code, code = _lookup(error, table)
         keep: list[str] = []
-        if isinstance(error, ApiError):
+        if isinstance(error, LayerValidationError):
+            detail, keep = _report_detail(error.report)
+        elif isinstance(error, ApiError | GeoError):
             keep = _strings(error.detail)  # the request's own values
             detail = _scrub_tree(error.detail, keep)
-        elif isinstance(error, LayerValidationError):
-            detail, keep = _report_detail(error.report)
         else:
             detail = None
         if status_code >= 500:

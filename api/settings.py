@@ -65,6 +65,9 @@ class Settings(BaseSettings):
         Largest request body accepted, in bytes; larger bodies answer 413.
     default_lang
         Language of the maps when the page does not ask for one: {"zh", "en"}.
+    speed_kmh
+        Walking speed in km/h of every rule; None uses the scenario's, else
+        ``geo.settings.walk_speed_kmh``.
     """
 
     model_config = SettingsConfigDict(env_prefix="CIRCLES_", extra="ignore")
@@ -83,6 +86,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     default_lang: Language = "zh"
+    speed_kmh: float | None = Field(default=None, ge=0.5, le=10)
 
     @field_validator("edit_token")
     @classmethod

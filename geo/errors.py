@@ -6,6 +6,8 @@ can catch either ``GeoError`` or, say, ``ValueError``.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AnalysisError",
     "BatchError",
@@ -19,12 +21,27 @@ __all__ = [
     "LayerWarning",
     "NetworkError",
     "NetworkUnavailableError",
+    "OutsideAreaError",
     "ScenarioError",
+    "UnknownFacilityError",
+    "UnknownLayerError",
 ]
 
 
 class GeoError(Exception):
-    """Base class of every error the library raises on purpose."""
+    """Base class of every error the library raises on purpose.
+
+    Parameters
+    ----------
+    *args
+        The message (what was wrong, the value received and the fix).
+    detail
+        JSON-serialisable detail for a client (e.g. the list of known names), or None.
+    """
+
+    def __init__(self, *args: object, detail: Any = None) -> None:
+        super().__init__(*args)
+        self.detail = detail
 
 
 class CoordinateSystemError(GeoError, ValueError):
@@ -84,3 +101,15 @@ class ConflictingEditError(GeoError, ValueError):
 
 class BatchError(GeoError, ValueError):
     """A batch cannot start: no scenario, an unknown city, two scenarios with one name."""
+
+
+class UnknownLayerError(ScenarioError):
+    """A layer name is not one the scenario has."""
+
+
+class UnknownFacilityError(ScenarioError):
+    """A facility id does not exist in the layer."""
+
+
+class OutsideAreaError(AnalysisError):
+    """A query point lies far outside the district's area."""

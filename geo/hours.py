@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-__all__ = ["DISTRICT_TIMEZONE", "OpeningHours", "is_open", "opening_hours"]
+__all__ = ["DISTRICT_TIMEZONE", "OpeningHours", "always_open", "is_open", "opening_hours"]
 
 #: Time zone of Chinese districts (China Standard Time, UTC+8, no daylight saving).
 DISTRICT_TIMEZONE = "Asia/Shanghai"
@@ -155,3 +155,9 @@ def is_open(
     if local.tzinfo is not None:
         local = local.astimezone(zone)
     return hours.open_at(local.replace(tzinfo=None))
+
+
+def always_open(text: object) -> bool:
+    """Whether hours reading ``text`` say open 24 hours, every day (False if not known)."""
+    hours = opening_hours(text if isinstance(text, str) else None)
+    return hours is not None and len(hours.days) == 7 and hours.ranges == ((time(0), time(0)),)

@@ -14,29 +14,38 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import geopandas as gpd
 import pandas as pd
 
 from geo import settings
 from geo.coords import check_coordinate_system
-from geo.errors import ScenarioError
+from geo.errors import ScenarioError, UnknownLayerError
 from geo.layers.boundary import boundary_from_file
 from geo.layers.candidates import candidates_from_file
 from geo.layers.grids import grids_from_file
 from geo.layers.rest_points import rest_points_from_file
 from geo.layers.stations import stations_from_file
 
+if TYPE_CHECKING:
+    from geo.analysis.rules import ServiceRule
+
 __all__ = [
     "ANALYSIS_LAYERS",
+    "DATA_LAYERS",
     "DEMO_NOTICE_EN",
     "DEMO_NOTICE_ZH",
     "AnalysisLayer",
+    "DataLayer",
     "Scenario",
     "available_scenarios",
+    "check_analysis_layer",
+    "check_data_layer",
+    "facilities_scenario",
     "load_scenario",
     "scenario_from_files",
 ]
@@ -54,10 +63,41 @@ DEMO_NOTICE_EN = (
 AnalysisLayer = Literal["stations", "centres", "rest_points"]
 #: The analysis layers, in their usual order.
 ANALYSIS_LAYERS: tuple[AnalysisLayer, ...] = get_args(AnalysisLayer)
+DataLayer = Literal["boundary", "grids", "stations", "rest_points", "candidates"]
+#: The data layers of a scenario, as stored.
+DATA_LAYERS: tuple[DataLayer, ...] = get_args(DataLayer)
 _STATION_KIND: dict[str, str] = {"stations": "station", "centres": "centre"}
 _SCENARIO_FILES = ("grids", "stations", "rest_points")
 
 PathLike = str | os.PathLike[str]
+
+
+def check_analysis_layer(layer: str) -> AnalysisLayer:
+    """``layer`` if it is one of :data:`ANALYSIS_LAYERS`.
+
+    Raises
+    ------
+    UnknownLayerError
+        If it is not; the error's ``detail`` lists the known layers.
+    """
+    if layer not in ANALYSIS_LAYERS:
+        msg = f"unknown layer {layer!r}; use one of {', '.join(ANALYSIS_LAYERS)}"
+        raise UnknownLayerError(msg, detail={"known": list(ANALYSIS_LAYERS)})
+    return layer
+
+
+def check_data_layer(layer: str) -> DataLayer:
+    """``layer`` if it is one of :data:`DATA_LAYERS`.
+
+    Raises
+    ------
+    UnknownLayerError
+        If it is not; the error's ``detail`` lists the known layers.
+    """
+    if layer not in DATA_LAYERS:
+        msg = f"unknown layer {layer!r}; use one of {', '.join(DATA_LAYERS)}"
+        raise UnknownLayerError(msg, detail={"known": list(DATA_LAYERS)})
+    return layer
 
 
 @dataclass(frozen=True)
@@ -81,6 +121,11 @@ class Scenario:
         Warm-new rest points.
     candidates
         Candidate sites for new facilities, or None.
+    rules
+        The scenario's own service rule per analysis layer; layers without one use the
+        "default" preset.
+    speed_kmh
+        The scenario's walking speed in km/h, or None for ``settings.walk_speed_kmh``.
     """
 
     name: str
@@ -90,6 +135,8 @@ class Scenario:
     stations: gpd.GeoDataFrame
     rest_points: gpd.GeoDataFrame
     candidates: gpd.GeoDataFrame | None
+    rules: Mapping[str, ServiceRule] = field(default_factory=dict)
+    speed_kmh: float | None = None
 
     def facilities(self, layer: AnalysisLayer) -> gpd.GeoDataFrame:
         """Return the facilities of one analysis layer, as a new frame.
@@ -266,3 +313,53 @@ def _boundary_of(grids: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
 
 def _is_demo(frame: gpd.GeoDataFrame) -> bool:
     return bool(frame["demo"].any())
+
+
+def facilities_scenario(
+    boundary: gpd.GeoDataFrame,
+    *,
+    stations: gpd.GeoDataFrame | None = None,
+    rest_points: gpd.GeoDataFrame | None = None,
+    name: str = "custom",
+) -> Scenario:
+    """A scenario of facility layers alone, without grids: enough for nearest queries.
+
+    Parameters
+    ----------
+    boundary
+        The area outline (EPSG:4326); the walking network is built for it.
+    stations, rest_points
+        Loaded layers (``geo.layers``); a layer not given is empty.
+    name
+        Name of the scenario.
+
+    Returns
+    -------
+    Scenario
+        Empty grids; ``demo`` is True if a given layer is flagged as demo data.
+    """
+    empty_points = gpd.GeoDataFrame(
+        {
+            "facility_id": pd.array([], dtype="str"),
+            "name": pd.array([], dtype="str"),
+            "kind": pd.array([], dtype="str"),
+            "demo": pd.array([], dtype="bool"),
+        },
+        geometry=gpd.GeoSeries([], crs="EPSG:4326"),
+    )
+    grids = gpd.GeoDataFrame(
+        {"grid_id": pd.array([], dtype="str"), "name": pd.array([], dtype="str")},
+        geometry=gpd.GeoSeries([], crs="EPSG:4326"),
+    )
+    given = [frame for frame in (stations, rest_points) if frame is not None]
+    return Scenario(
+        name=name,
+        demo=any(
+            "demo" in frame.columns and bool(frame["demo"].fillna(False).any()) for frame in given
+        ),
+        boundary=boundary,
+        grids=grids,
+        stations=empty_points if stations is None else stations,
+        rest_points=empty_points if rest_points is None else rest_points,
+        candidates=None,
+    )

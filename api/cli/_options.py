@@ -13,6 +13,7 @@ import shapely
 
 from geo.analysis.network import WalkNetwork, walk_network
 from geo.coords import COORDINATE_SYSTEMS, CoordinateSystem
+from geo.district import District
 from geo.layers import boundary_from_file
 from geo.scenario import Scenario, load_scenario, scenario_from_files
 
@@ -20,10 +21,12 @@ __all__ = [
     "LayerFiles",
     "boundary_around",
     "layer_file_options",
+    "load_district",
     "load_network",
     "load_scenario_option",
     "network_options",
     "offline_option",
+    "speed_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,6 +83,16 @@ def network_options(func: F) -> F:
             help="Where built networks are cached (default: settings.cache_folder).",
         ),
     )(func)
+
+
+#: ``--speed-kmh``: the walking speed of every rule.
+speed_option = click.option(
+    "--speed-kmh",
+    "speed_kmh",
+    type=click.FloatRange(min=0.5, max=10.0),
+    default=None,
+    help="Walking speed in km/h of every rule (default: the scenario's, else 4.5).",
+)
 
 
 def layer_file_options(*, crs_option: str, grids: bool = True) -> Callable[[F], F]:
@@ -229,6 +242,30 @@ def boundary_around(points: gpd.GeoDataFrame, *, margin_m: float = 3000.0) -> gp
     hull = shapely.convex_hull(shapely.union_all(metric.geometry.to_numpy()))
     outline = gpd.GeoSeries([hull.buffer(margin_m)], crs=metric.crs).to_crs("EPSG:4326")
     return gpd.GeoDataFrame({"name": ["points"], "adcode": [None]}, geometry=outline)
+
+
+def load_district(
+    scenario: Scenario,
+    *,
+    osm: Path | None,
+    graphml: Path | None,
+    download: bool | None,
+    cache_folder: Path | None,
+    speed_kmh: float | None,
+) -> District:
+    """The district of a scenario with the walking network the network options name.
+
+    Raises
+    ------
+    click.UsageError
+        If both ``--osm`` and ``--graphml`` are given.
+    geo.errors.GeoError
+        If a network file cannot be read.
+    """
+    network = load_network(
+        scenario.boundary, osm=osm, graphml=graphml, download=download, cache_folder=cache_folder
+    )
+    return District(scenario, network, speed_kmh=speed_kmh)
 
 
 def load_network(

@@ -13,37 +13,34 @@ from api.cli._coverage_map import write_coverage_map
 from api.cli._options import (
     LayerFiles,
     layer_file_options,
-    load_network,
+    load_district,
     load_scenario_option,
     network_options,
+    speed_option,
 )
-from geo.analysis.coverage import CoverageEngine, LayerCoverage
-from geo.analysis.rules import DEFAULT_RULES, REST_POINT_CIRCLE, ServiceRule, gb50180_rules
+from geo.analysis.rules import PRESETS, Preset
 from geo.errors import GeoError
 from geo.export import approximate_notice, demo_notice
 from geo.export.coverage_files import COVERAGE_FILES, write_coverage_files
-from geo.scenario import ANALYSIS_LAYERS
+from geo.results import Coverage
 
 __all__ = ["command"]
 
 _MAP_FILE = "map.html"
 
 
-def _rules(preset: str) -> dict[str, ServiceRule]:
-    return dict(DEFAULT_RULES) if preset == "default" else gb50180_rules()
-
-
 @click.command("analyze")
 @layer_file_options(crs_option="--crs")
 @network_options
+@speed_option
 @click.option(
     "--rules",
     "rules_preset",
-    type=click.Choice(["default", "gb50180"]),
-    default="default",
-    show_default=True,
+    type=click.Choice(PRESETS),
+    default=None,
     help="default: rest points 1 km, stations 10 min, centres 15 min walk; "
-    "gb50180: GB 50180-2018 life circles, 300 / 500 / 1,000 m.",
+    "gb50180: GB 50180-2018 life circles, 300 / 500 / 1,000 m (default: the scenario's "
+    "own rules, else 'default').",
 )
 @click.option(
     "--language",
@@ -72,7 +69,8 @@ def command(
     graphml: Path | None,
     download: bool | None,
     cache_folder: Path | None,
-    rules_preset: str,
+    speed_kmh: float | None,
+    rules_preset: Preset | None,
     language: str,
     no_progress: bool,
     out_dir: Path,
@@ -92,8 +90,7 @@ def command(
         boundary=boundary,
         layers_crs=layers_crs,
     )
-    rules = _rules(rules_preset)
-    steps = ["layers", "network", "grids", *ANALYSIS_LAYERS, "rest_points_circle", "files", "map"]
+    steps = ["layers", "network", "coverage", "files", "map"]
     with tqdm(
         total=len(steps), desc="analyze", unit="step", file=sys.stderr, disable=no_progress
     ) as bar:
@@ -105,31 +102,25 @@ def command(
         try:
             scenario = load_scenario_option(files)
             advance("layers")
-            network = load_network(
-                scenario.boundary,
+            district = load_district(
+                scenario,
                 osm=osm,
                 graphml=graphml,
                 download=download,
                 cache_folder=cache_folder,
+                speed_kmh=speed_kmh,
             )
             advance("network")
-            engine = CoverageEngine(network, scenario.grids, progress=False)
-            advance("grids")
-            coverage: dict[str, LayerCoverage] = {}
-            for layer in ANALYSIS_LAYERS:
-                coverage[layer] = engine.layer_coverage(scenario.facilities(layer), rules[layer])
-                advance(layer)
-            coverage["rest_points_circle"] = engine.layer_coverage(
-                scenario.facilities("rest_points"), REST_POINT_CIRCLE
-            )
-            advance("rest_points_circle")
+            coverage = district.coverage_by_layer(preset=rules_preset)
+            advance("coverage")
+            results = {key: layer.result for key, layer in coverage.items()}
             written = write_coverage_files(
-                out_dir, scenario=scenario, coverage=coverage, network=network
+                out_dir, scenario=scenario, coverage=results, network=district.network
             )
             advance("files")
             write_coverage_map(
                 out_dir / _MAP_FILE,
-                coverage,
+                results,
                 scenario=scenario,
                 language="zh" if language == "zh" else "en",
             )
@@ -137,14 +128,14 @@ def command(
         except GeoError as exc:
             raise click.ClickException(str(exc)) from exc
 
-    for line in _report(coverage, written, out_dir, approximate=network.approximate):
+    for line in _report(coverage, written, out_dir, approximate=district.approximate):
         click.echo(line)
     if scenario.demo:
         click.echo(demo_notice("en"))
 
 
 def _report(
-    coverage: dict[str, LayerCoverage],
+    coverage: dict[str, Coverage],
     written: dict[str, Any],
     out_dir: Path,
     *,
@@ -155,9 +146,9 @@ def _report(
     for key, layer in coverage.items():
         figures = layer.summary
         lines.append(
-            f"{key}: {figures['facilities']} facilities, {figures['rule']}: "
-            f"{figures['residents_covered']:,.0f} of {figures['residents_total']:,.0f} "
-            f"residents covered ({100 * figures['share_covered']:.1f}%)"
+            f"{key}: {figures.facilities} facilities, {figures.rule.label}: "
+            f"{figures.residents_covered:,.0f} of {figures.residents_total:,.0f} "
+            f"residents covered ({100 * figures.share_covered:.1f}%)"
         )
     names = [COVERAGE_FILES[key] for key in written] + [_MAP_FILE]
     lines.append(f"wrote {', '.join(names)} to {out_dir}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 import geopandas as gpd
@@ -14,63 +15,66 @@ from api.cli._options import (
     LayerFiles,
     boundary_around,
     layer_file_options,
-    load_network,
+    load_district,
     network_options,
+    speed_option,
 )
-from geo.analysis.nearest import NearestFacilities, NearestResult
 from geo.coords import COORDINATE_SYSTEMS, check_coordinate_system, convert
 from geo.errors import GeoError
 from geo.export import approximate_notice, demo_notice
 from geo.layers import rest_points_from_file, stations_from_file
-from geo.scenario import ANALYSIS_LAYERS, AnalysisLayer, load_scenario
+from geo.results import NearestHit
+from geo.scenario import (
+    ANALYSIS_LAYERS,
+    AnalysisLayer,
+    Scenario,
+    facilities_scenario,
+    load_scenario,
+)
 
 __all__ = ["command"]
 
-_KIND = {"stations": "station", "centres": "centre"}
 
-
-def _facilities_and_boundary(
-    files: LayerFiles, layer: AnalysisLayer, lon: float, lat: float
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, bool]:
-    """The layer's facilities, the area to build the network for, and the demo flag."""
+def _scenario(files: LayerFiles, layer: AnalysisLayer, lon: float, lat: float) -> Scenario:
+    """The bundled scenario, or one of the given facility files around the point."""
     files.check_choice()
+    outline = files.read_boundary()
     if files.stations is None and files.rest_points is None:
         scenario = load_scenario(files.scenario_name or "jingkou")
-        outline = files.read_boundary()
-        boundary = scenario.boundary if outline is None else outline
-        return scenario.facilities(layer), boundary, scenario.demo
-    if layer == "rest_points":
-        if files.rest_points is None:
-            raise click.UsageError("--layer rest_points needs --rest-points FILE")
-        facilities = rest_points_from_file(files.rest_points, crs=files.crs)
-    else:
-        if files.stations is None:
-            raise click.UsageError(f"--layer {layer} needs --stations FILE")
-        stations = stations_from_file(files.stations, crs=files.crs)
-        facilities = stations.loc[stations["kind"] == _KIND[layer]].reset_index(drop=True)
-    outline = files.read_boundary()
+        return scenario if outline is None else replace(scenario, boundary=outline)
+    if layer == "rest_points" and files.rest_points is None:
+        raise click.UsageError("--layer rest_points needs --rest-points FILE")
+    if layer != "rest_points" and files.stations is None:
+        raise click.UsageError(f"--layer {layer} needs --stations FILE")
+    stations = None if files.stations is None else stations_from_file(files.stations, crs=files.crs)
+    rest_points = (
+        None
+        if files.rest_points is None
+        else rest_points_from_file(files.rest_points, crs=files.crs)
+    )
     if outline is None:
-        query = gpd.GeoDataFrame(geometry=[shapely.Point(lon, lat)], crs="EPSG:4326")
+        chosen = rest_points if layer == "rest_points" else stations
+        here = gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326")
         points = gpd.GeoDataFrame(
-            geometry=[*facilities.geometry.to_crs("EPSG:4326"), *query.geometry],
+            geometry=[*cast(gpd.GeoDataFrame, chosen).geometry.to_crs("EPSG:4326"), *here],
             crs="EPSG:4326",
         )
         outline = boundary_around(points)
-    demo = "demo" in facilities.columns and bool(facilities["demo"].fillna(False).any())
-    return facilities, outline, demo
+    return facilities_scenario(outline, stations=stations, rest_points=rest_points)
 
 
-def _result(rank: int, result: NearestResult) -> dict[str, Any]:
+def _result(hit: NearestHit, *, approximate: bool) -> dict[str, Any]:
     return {
-        "rank": rank,
-        "facility_id": result.facility_id,
-        "name": result.name,
-        "metres": round(result.metres, 1),
-        "minutes": round(result.minutes, 2),
-        "access_m": round(result.access_m, 1),
-        "far_from_street": result.far_from_street,
-        "route": shapely.geometry.mapping(shapely.transform(result.route, lambda xy: xy.round(6))),
-        "approximate": result.approximate,
+        "rank": hit.rank,
+        "facility_id": hit.facility_id,
+        "name": hit.name,
+        "metres": round(hit.metres, 1),
+        "minutes": round(hit.minutes, 2),
+        "access_m": round(hit.access_m, 1),
+        "far_from_street": hit.far_from_street,
+        "within_circle": hit.within_circle,
+        "route": shapely.geometry.mapping(shapely.transform(hit.route, lambda xy: xy.round(6))),
+        "approximate": approximate,
     }
 
 
@@ -102,6 +106,7 @@ def _result(rank: int, result: NearestResult) -> dict[str, Any]:
 )
 @layer_file_options(crs_option="--layers-crs", grids=False)
 @network_options
+@speed_option
 def command(
     lon: float,
     lat: float,
@@ -117,6 +122,7 @@ def command(
     graphml: Path | None,
     download: bool | None,
     cache_folder: Path | None,
+    speed_kmh: float | None,
 ) -> None:
     """Print the k nearest facilities of a layer from a point, by walking time, as JSON.
 
@@ -136,11 +142,15 @@ def command(
     try:
         system = check_coordinate_system(point_crs.lower())
         wgs_lon, wgs_lat = (float(v) for v in convert(lon, lat, system, "wgs84"))
-        facilities, outline, demo = _facilities_and_boundary(files, layer, wgs_lon, wgs_lat)
-        network = load_network(
-            outline, osm=osm, graphml=graphml, download=download, cache_folder=cache_folder
+        district = load_district(
+            _scenario(files, layer, wgs_lon, wgs_lat),
+            osm=osm,
+            graphml=graphml,
+            download=download,
+            cache_folder=cache_folder,
+            speed_kmh=speed_kmh,
         )
-        results = NearestFacilities(network, facilities).query(lon, lat, k=k, crs=system)
+        found = district.nearest(layer, wgs_lon, wgs_lat, k=k)
     except GeoError as exc:
         raise click.ClickException(str(exc)) from exc
     answer: dict[str, Any] = {
@@ -148,20 +158,21 @@ def command(
             "lon": lon,
             "lat": lat,
             "crs": system,
-            "lon_wgs84": round(wgs_lon, 7),
-            "lat_wgs84": round(wgs_lat, 7),
+            "lon_wgs84": round(found.lon_wgs84, 7),
+            "lat_wgs84": round(found.lat_wgs84, 7),
         },
         "layer": layer,
         "k": k,
-        "network": network.source,
-        "approximate": network.approximate,
-        "demo": demo,
-        "results": [_result(rank, r) for rank, r in enumerate(results, start=1)],
+        "circle": found.circle.to_dict(),
+        "network": district.network.source,
+        "approximate": found.approximate,
+        "demo": district.demo,
+        "results": [_result(hit, approximate=found.approximate) for hit in found.hits],
     }
-    if network.approximate:
+    if district.approximate:
         answer["approximate_notice"] = approximate_notice("zh")
         answer["approximate_notice_en"] = approximate_notice("en")
-    if demo:
+    if district.demo:
         answer["notice"] = demo_notice("zh")
         answer["notice_en"] = demo_notice("en")
     click.echo(json.dumps(answer, ensure_ascii=False, indent=2))

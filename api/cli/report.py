@@ -9,13 +9,10 @@ from typing import Literal, cast
 
 import click
 
-from api.cli._options import load_network, network_options
-from geo.analysis.candidates import candidate_sites
-from geo.analysis.coverage import CoverageEngine, analyze_scenario
-from geo.analysis.siting import maximal_covering_sites
+from api.cli._options import load_district, network_options, speed_option
 from geo.errors import GeoError
 from geo.export import approximate_notice, demo_notice, write_report
-from geo.scenario import ANALYSIS_LAYERS, AnalysisLayer, load_scenario
+from geo.scenario import ANALYSIS_LAYERS, load_scenario
 
 __all__ = ["command"]
 
@@ -51,6 +48,7 @@ logger = logging.getLogger(__name__)
     help="Solve the integer program for the sites too (slower; reports the greedy's gap).",
 )
 @network_options
+@speed_option
 @click.option(
     "--language",
     type=click.Choice(["zh", "en"]),
@@ -74,6 +72,7 @@ def command(
     graphml: Path | None,
     download: bool | None,
     cache_folder: Path | None,
+    speed_kmh: float | None,
     language: str,
     out_dir: Path,
 ) -> None:
@@ -85,36 +84,27 @@ def command(
     """
     start = time.perf_counter()
     try:
-        scenario = load_scenario(scenario_name)
-        network = load_network(
-            scenario.boundary,
+        district = load_district(
+            load_scenario(scenario_name),
             osm=osm,
             graphml=graphml,
             download=download,
             cache_folder=cache_folder,
+            speed_kmh=speed_kmh,
         )
-        coverage = analyze_scenario(scenario, network, progress=False)
-        suggestions = None
-        if k > 0:
-            engine = CoverageEngine(network, scenario.grids, progress=False)
-            layer_coverage = coverage[layer]
-            share = layer_coverage.grids.set_index("grid_id")["share_covered"]
-            candidates = candidate_sites(
-                network, engine.grids, share, candidates=scenario.candidates
+        coverage = district.coverage_by_layer()
+        suggestions = (
+            district.suggestions(
+                layer, k=k, method="exact" if exact else "greedy", time_limit_s=60.0
             )
-            suggestions = maximal_covering_sites(
-                engine,
-                candidates,
-                layer_coverage.rule,
-                k=k,
-                facilities=scenario.facilities(cast(AnalysisLayer, layer)),
-                method="exact" if exact else "greedy",
-            )
+            if k > 0
+            else None
+        )
         written = write_report(
             out_dir,
-            scenario=scenario,
-            coverage=coverage,
-            suggestions=suggestions,
+            scenario=district.scenario,
+            coverage={key: result.result for key, result in coverage.items()},
+            suggestions=None if suggestions is None else suggestions.result,
             layer=layer,
             language=cast(Literal["zh", "en"], language),
         )
@@ -127,12 +117,12 @@ def command(
     if suggestions is not None:
         figures = suggestions.summary
         click.echo(
-            f"{figures['sites']} sites for {layer} add {figures['residents_added']:,.0f} "
-            f"residents: {figures['residents_covered_before']:,.0f} -> "
-            f"{figures['residents_covered_after']:,.0f} covered ({figures['method']})"
+            f"{figures.sites} sites for {layer} add {figures.residents_added:,.0f} "
+            f"residents: {figures.residents_covered_before:,.0f} -> "
+            f"{figures.residents_covered_after:,.0f} covered ({figures.method})"
         )
     click.echo(f"report written in {seconds:.1f} s")
-    if scenario.demo:
+    if district.demo:
         click.echo(demo_notice("en"))
-    if network.approximate:
+    if district.approximate:
         click.echo(approximate_notice("en"))

@@ -8,6 +8,7 @@ from typing import Any, get_args
 import click
 from pydantic import ValidationError
 
+from api.cli._options import speed_option
 from api.settings import Basemap, Settings
 
 __all__ = ["command"]
@@ -49,6 +50,7 @@ __all__ = ["command"]
     default=None,
     help="Writable folder for planner edits and their audit log.",
 )
+@speed_option
 def command(
     scenario: str | None,
     host: str | None,
@@ -58,6 +60,7 @@ def command(
     offline: bool | None,
     basemap: str | None,
     data_dir: Path | None,
+    speed_kmh: float | None,
 ) -> None:
     """Serve the public map (/), the courier map (/courier), the planner map (/planner)
     and the API (/docs). Every option can also be set as CIRCLES_<OPTION> in the
@@ -75,6 +78,7 @@ def command(
         "offline": offline,
         "basemap": basemap,
         "data_dir": data_dir,
+        "speed_kmh": speed_kmh,
     }
     try:
         settings = Settings(**{key: value for key, value in given.items() if value is not None})

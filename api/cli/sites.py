@@ -4,36 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import click
-import geopandas as gpd
 import pandas as pd
 import shapely
 
-from api.cli._options import load_network, network_options
-from geo.analysis.candidates import DEFAULT_SPACING_M, candidate_sites
-from geo.analysis.coverage import CoverageEngine
-from geo.analysis.network import WalkNetwork
-from geo.analysis.rules import DEFAULT_RULES
-from geo.analysis.siting import (
-    SiteSuggestions,
-    covered_demand,
-    grid_share_covered,
-    maximal_covering_sites,
-    set_covering_sites,
-)
+from api.cli._options import load_district, network_options, speed_option
+from geo.analysis.candidates import DEFAULT_SPACING_M
 from geo.coords import COORDINATE_SYSTEMS, CoordinateSystem
 from geo.errors import GeoError
 from geo.layers import candidates_from_file
-from geo.scenario import (
-    ANALYSIS_LAYERS,
-    DEMO_NOTICE_EN,
-    DEMO_NOTICE_ZH,
-    AnalysisLayer,
-    Scenario,
-    load_scenario,
-)
+from geo.results import Suggestions
+from geo.scenario import ANALYSIS_LAYERS, DEMO_NOTICE_EN, DEMO_NOTICE_ZH, Scenario, load_scenario
 
 __all__ = ["command"]
 
@@ -116,6 +99,7 @@ __all__ = ["command"]
     help="Smallest distance between generated candidates, metres.",
 )
 @network_options
+@speed_option
 @click.option(
     "--out",
     "out_dir",
@@ -139,6 +123,7 @@ def command(
     graphml: Path | None,
     download: bool | None,
     cache_folder: Path | None,
+    speed_kmh: float | None,
     out_dir: Path,
 ) -> None:
     """Suggest sites for new facilities and write suggestions.geojson and summary.json.
@@ -148,57 +133,41 @@ def command(
     detour factor), and every output says so.
     """
     try:
-        scenario = load_scenario(scenario_name)
-        network = load_network(
-            scenario.boundary,
+        district = load_district(
+            load_scenario(scenario_name),
             osm=osm,
             graphml=graphml,
             download=download,
             cache_folder=cache_folder,
+            speed_kmh=speed_kmh,
         )
-        engine = CoverageEngine(network, scenario.grids, progress=False)
-        rule = DEFAULT_RULES[layer]
-        facilities = scenario.facilities(cast(AnalysisLayer, layer))
-        covered = covered_demand(engine, facilities, rule)
-        candidates = _candidates(
-            scenario,
-            network,
-            engine.grids,
-            grid_share_covered(engine, covered),
-            candidates_file=candidates_file,
-            candidates_crs=candidates_crs,
-            generate=generate,
-            spacing=spacing,
+        own = (
+            None
+            if candidates_file is None
+            else candidates_from_file(
+                candidates_file,
+                crs=cast(CoordinateSystem, candidates_crs.lower()) if candidates_crs else None,
+            )
         )
-        method: Literal["greedy", "exact", "auto"]
-        if mode == "maximal":
-            method = "exact" if exact else "greedy"
-            result = maximal_covering_sites(
-                engine,
-                candidates,
-                rule,
-                k=k,
-                covered=covered,
-                method=method,
-                time_limit_s=time_limit,
-            )
-        else:
-            method = "exact" if exact else "auto"
-            result = set_covering_sites(
-                engine,
-                candidates,
-                rule,
-                target=target,
-                covered=covered,
-                method=method,
-                time_limit_s=time_limit,
-            )
+        result = district.suggestions(
+            layer,
+            problem="maximal" if mode == "maximal" else "set",
+            k=k,
+            target=target,
+            method="exact" if exact else ("greedy" if mode == "maximal" else "auto"),
+            time_limit_s=time_limit,
+            source="generated" if generate else "auto",
+            candidates=own,
+            spacing_m=spacing,
+        )
     except GeoError as exc:
         raise click.ClickException(str(exc)) from exc
 
+    scenario = district.scenario
     out_dir.mkdir(parents=True, exist_ok=True)
-    names = engine.grids.set_index(engine.grids["grid_id"].astype(str))["name"]
-    summary = _summary(result, scenario, layer, network.source, names)
+    grids = district.engine.grids
+    names = grids.set_index(grids["grid_id"].astype(str))["name"]
+    summary = _summary(result, scenario, district.network.source, names)
     (out_dir / "suggestions.geojson").write_text(
         json.dumps(_feature_collection(result, scenario, names), ensure_ascii=False, indent=1),
         encoding="utf-8",
@@ -211,68 +180,42 @@ def command(
         click.echo(DEMO_NOTICE_EN)
 
 
-def _candidates(
-    scenario: Scenario,
-    network: WalkNetwork,
-    grids: gpd.GeoDataFrame,
-    share_covered: pd.Series,
-    *,
-    candidates_file: Path | None,
-    candidates_crs: str | None,
-    generate: bool,
-    spacing: float,
-) -> gpd.GeoDataFrame:
-    """The candidates of this run: a file, the scenario's layer, or generated ones."""
-    layer: gpd.GeoDataFrame | None
-    if candidates_file is not None:
-        crs = cast(CoordinateSystem, candidates_crs.lower()) if candidates_crs else None
-        layer = candidates_from_file(candidates_file, crs=crs)
-    elif generate:
-        layer = None
-    else:
-        layer = scenario.candidates
-    return candidate_sites(network, grids, share_covered, candidates=layer, spacing_m=spacing)
-
-
 def _summary(
-    result: SiteSuggestions,
-    scenario: Scenario,
-    layer: str,
-    source: str,
-    names: pd.Series,
+    result: Suggestions, scenario: Scenario, source: str, names: pd.Series
 ) -> dict[str, Any]:
     """summary.json: the run's figures, rounded for people."""
     figures = result.summary
     summary: dict[str, Any] = {
         "scenario": scenario.name,
-        "layer": layer,
-        "mode": figures["problem"],
-        "k": figures.get("k"),
-        "target": figures.get("target"),
-        "rule": figures["rule"],
+        "layer": figures.layer,
+        "mode": figures.problem,
+        "k": figures.k,
+        "target": figures.target,
+        "rule": figures.rule.label,
+        "speed_kmh": figures.rule.to_dict()["speed_kmh"],
         "network": source,
-        "approximate": figures["approximate"],
-        "candidates": figures["candidates"],
-        "sites": figures["sites"],
-        "residents_total": round(figures["residents_total"], 1),
-        "residents_covered_before": round(figures["residents_covered_before"], 1),
-        "residents_covered_after": round(figures["residents_covered_after"], 1),
-        "share_covered_before": _share(figures["share_covered_before"]),
-        "share_covered_after": _share(figures["share_covered_after"]),
-        "residents_added": round(figures["residents_added"], 1),
-        "method": figures["method"],
-        "optimal": figures["optimal"],
-        "optimality_gap": round(figures["optimality_gap"], 6),
-        "gap_is_bound": figures["gap_is_bound"],
-        "greedy_objective": round(figures["greedy_objective"], 1),
+        "approximate": figures.approximate,
+        "candidates": figures.candidates,
+        "sites": figures.sites,
+        "residents_total": round(figures.residents_total, 1),
+        "residents_covered_before": round(figures.residents_covered_before, 1),
+        "residents_covered_after": round(figures.residents_covered_after, 1),
+        "share_covered_before": _share(figures.share_covered_before),
+        "share_covered_after": _share(figures.share_covered_after),
+        "residents_added": round(figures.residents_added, 1),
+        "method": figures.method,
+        "optimal": figures.optimal,
+        "optimality_gap": round(figures.optimality_gap, 6),
+        "gap_is_bound": figures.gap_is_bound,
+        "greedy_objective": round(figures.greedy_objective, 1),
         "exact_objective": (
-            None if figures["exact_objective"] is None else round(figures["exact_objective"], 1)
+            None if figures.exact_objective is None else round(figures.exact_objective, 1)
         ),
-        "exact_status": figures["exact_status"],
-        "bound": round(figures["bound"], 1),
-        "target_met": figures["target_met"],
-        "solve_seconds": {key: round(v, 4) for key, v in figures["solve_seconds"].items()},
-        "residents_unreachable": round(figures["residents_unreachable"], 1),
+        "exact_status": figures.exact_status,
+        "bound": round(figures.bound, 1),
+        "target_met": figures.target_met,
+        "solve_seconds": {key: round(v, 4) for key, v in figures.solve_seconds.items()},
+        "residents_unreachable": round(figures.residents_unreachable, 1),
         "unreachable_grids": [
             {
                 "grid_id": str(grid_id),
@@ -294,7 +237,7 @@ def _summary(
 
 
 def _feature_collection(
-    result: SiteSuggestions, scenario: Scenario, names: pd.Series
+    result: Suggestions, scenario: Scenario, names: pd.Series
 ) -> dict[str, Any]:
     """suggestions.geojson: one Point feature per suggested site, best first."""
     served = result.served
@@ -316,7 +259,7 @@ def _feature_collection(
                 }
                 for grid_id, added in zip(rows["grid_id"], rows["residents_added"], strict=True)
             ],
-            "approximate": result.summary["approximate"],
+            "approximate": result.summary.approximate,
             "demo": scenario.demo,
         }
         if scenario.demo:

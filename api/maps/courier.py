@@ -16,8 +16,8 @@ from api.maps._base import (
     route_legend,
 )
 from api.maps._layers import AREA_STYLE, facility_markers, service_areas
-from api.state import Snapshot
 from geo.analysis.rules import REST_POINT_CIRCLE
+from geo.district import District
 
 __all__ = ["COURIER_FILTERS", "courier_map"]
 
@@ -25,7 +25,7 @@ __all__ = ["COURIER_FILTERS", "courier_map"]
 COURIER_FILTERS = ("toilet", "microwave", "charging", "24h")
 
 
-def courier_map(snapshot: Snapshot, context: MapContext) -> str:
+def courier_map(district: District, context: MapContext) -> str:
     """The courier map page.
 
     Warm-new rest points with amenity icons and their 1 km straight-line circle
@@ -34,7 +34,7 @@ def courier_map(snapshot: Snapshot, context: MapContext) -> str:
 
     Parameters
     ----------
-    snapshot
+    district
         The scenario and its coverage.
     context
         Language, basemap, notices.
@@ -45,14 +45,14 @@ def courier_map(snapshot: Snapshot, context: MapContext) -> str:
         The page's HTML.
     """
     words = context.words()
-    scenario = snapshot.scenario
+    scenario = district.scenario
     page = new_map(
         context,
         title=words["courier_title"],
         bounds=extent(scenario.rest_points, scenario.boundary),
     )
     add_boundary(page, scenario.boundary, context)
-    rest_points = snapshot.facilities("rest_points")
+    rest_points = district.facilities("rest_points")
 
     circles = folium.FeatureGroup(name=words["layer_rest_circles"], show=True)
     style = {**AREA_STYLE["rest_points"], "fillOpacity": 0.08, "dashArray": "4 4"}
@@ -70,7 +70,7 @@ def courier_map(snapshot: Snapshot, context: MapContext) -> str:
 
     walk = folium.FeatureGroup(name=words["layer_rest_points"], show=False)
     service_areas(
-        snapshot.coverage("rest_points").service_areas,
+        district.coverage("rest_points").service_areas,
         "rest_points",
         context,
         name=words["layer_rest_points"],

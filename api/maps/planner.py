@@ -14,9 +14,10 @@ from typing import Any
 from api.maps._base import MapContext, add_boundary, extent, new_map, render, script_call
 from api.maps._layers import AREA_STYLE
 from api.maps._look import colouring_spec
-from api.state import ANALYSIS_LAYERS, DATA_LAYERS, Snapshot
 from geo import settings as geo_settings
 from geo.analysis.rules import DEFAULT_RULES, gb50180_rules
+from geo.district import District
+from geo.scenario import ANALYSIS_LAYERS, DATA_LAYERS
 
 __all__ = ["EXPORT_FORMATS", "PLANNER_SITES", "planner_map"]
 
@@ -48,12 +49,12 @@ def _layers(context: MapContext) -> list[dict[str, Any]]:
     ]
 
 
-def planner_map(snapshot: Snapshot, context: MapContext) -> str:
+def planner_map(district: District, context: MapContext) -> str:
     """The planner page.
 
     Parameters
     ----------
-    snapshot
+    district
         The scenario (its outline and the frame of its grids are drawn; the rest is
         asked for by the page's script).
     context
@@ -65,7 +66,7 @@ def planner_map(snapshot: Snapshot, context: MapContext) -> str:
         The page's HTML.
     """
     words = context.words()
-    scenario = snapshot.scenario
+    scenario = district.scenario
     bounds = extent(scenario.grids, scenario.boundary)
     page = new_map(
         context, title=words["planner_title"], bounds=bounds, scripts=["/static/app/planner.js"]

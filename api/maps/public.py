@@ -15,14 +15,14 @@ from api.maps._base import (
     route_legend,
 )
 from api.maps._layers import AREA_STYLE, facility_markers, service_areas
-from api.state import Snapshot
+from geo.district import District
 
 __all__ = ["public_map"]
 
 _LAYERS = ("stations", "centres")
 
 
-def public_map(snapshot: Snapshot, context: MapContext) -> str:
+def public_map(district: District, context: MapContext) -> str:
     """The public map page.
 
     Grid service stations and party-mass service centres with their walking circles;
@@ -30,7 +30,7 @@ def public_map(snapshot: Snapshot, context: MapContext) -> str:
 
     Parameters
     ----------
-    snapshot
+    district
         The scenario and its coverage.
     context
         Language, basemap, notices.
@@ -41,7 +41,7 @@ def public_map(snapshot: Snapshot, context: MapContext) -> str:
         The page's HTML.
     """
     words = context.words()
-    scenario = snapshot.scenario
+    scenario = district.scenario
     page = new_map(
         context, title=words["public_title"], bounds=extent(scenario.stations, scenario.boundary)
     )
@@ -49,10 +49,10 @@ def public_map(snapshot: Snapshot, context: MapContext) -> str:
     for layer in _LAYERS:
         label = words[f"layer_{layer}"]
         group = folium.FeatureGroup(name=label, show=True)
-        service_areas(snapshot.coverage(layer).service_areas, layer, context, name=label).add_to(
+        service_areas(district.coverage(layer).service_areas, layer, context, name=label).add_to(
             group
         )
-        facility_markers(snapshot.facilities(layer), layer, context, name=label).add_to(group)
+        facility_markers(district.facilities(layer), layer, context, name=label).add_to(group)
         group.add_to(page)
     folium.LayerControl(collapsed=True).add_to(page)
     add_nearme(page, context, [(layer, words[f"short_{layer}"]) for layer in _LAYERS], k=3)

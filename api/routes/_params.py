@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query
 
 from api.errors import InvalidParameterError
-from api.state import ANALYSIS_LAYERS, check_analysis_layer
-from geo.analysis.rules import DEFAULT_RULES, ServiceRule, gb50180_rules
+from api.routes._deps import Current
+from geo.analysis.rules import ServiceRule
+from geo.scenario import ANALYSIS_LAYERS, check_analysis_layer
 
 __all__ = ["MAX_RULE_METRES", "Layer", "LayerName", "Rule", "analysis_layer", "service_rule"]
 
@@ -40,16 +41,18 @@ Layer = Annotated[str, Depends(analysis_layer)]
 
 
 async def service_rule(
+    snapshot: Current,
     layer: Layer,
     rule: Annotated[
-        Literal["default", "gb50180"],
+        Literal["default", "gb50180"] | None,
         Query(
             description=(
                 "Rule preset: 'default' (rest points 1 km, stations 10 min, centres 15 min) "
-                "or 'gb50180' (GB 50180-2018: 300 m, 500 m, 1,000 m)."
+                "or 'gb50180' (GB 50180-2018: 300 m, 500 m, 1,000 m); default: the "
+                "scenario's own rule of the layer."
             )
         ),
-    ] = "default",
+    ] = None,
     minutes: Annotated[
         float | None,
         Query(
@@ -67,8 +70,12 @@ async def service_rule(
     straight_line: Annotated[
         bool, Query(description="Measure the straight-line distance instead of the walk.")
     ] = False,
+    speed_kmh: Annotated[
+        float | None,
+        Query(ge=0.5, le=10, description="Walking speed, km/h; default: the scenario's."),
+    ] = None,
 ) -> ServiceRule:
-    """The service rule of a request.
+    """The service rule of a request (the layer's own rule unless the query says otherwise).
 
     Raises
     ------
@@ -78,15 +85,14 @@ async def service_rule(
     if minutes is not None and metres is not None:
         msg = f"give minutes or metres, not both (got minutes={minutes:g}, metres={metres:g})"
         raise InvalidParameterError(msg, detail={"minutes": minutes, "metres": metres})
-    if minutes is not None:
-        return ServiceRule(minutes, "min", straight_line=straight_line)
-    if metres is not None:
-        return ServiceRule(metres, "m", straight_line=straight_line)
-    preset = DEFAULT_RULES if rule == "default" else gb50180_rules()
-    chosen = preset[layer]
-    if straight_line:
-        return ServiceRule(chosen.limit, chosen.unit, chosen.speed_kmh, straight_line=True)
-    return chosen
+    return snapshot.district.rule(
+        layer,
+        preset=rule,
+        minutes=minutes,
+        metres=metres,
+        straight_line=straight_line,
+        speed_kmh=speed_kmh,
+    )
 
 
 Rule = Annotated[ServiceRule, Depends(service_rule)]

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.routes._deps import Current
 from api.routes._params import Layer, Rule
-from api.routes._serial import feature_collection, plain, rule_json
-from geo.analysis.underserved import underserved_grids
+from api.routes._serial import feature_collection
 
 __all__ = ["router"]
 
@@ -20,11 +19,9 @@ router = APIRouter(prefix="/api", tags=["coverage"])
 def coverage(snapshot: Current, layer: Layer, rule: Rule) -> dict[str, Any]:
     """Every facility's service area (GeoJSON polygons, WGS-84) and the share of residents
     the layer's circle covers under the rule."""
-    result = snapshot.coverage(layer, rule)
+    result = snapshot.district.coverage(layer, rule)
     return {
-        "layer": layer,
-        "rule": rule_json(rule),
-        "summary": plain(result.summary),
+        **result.to_dict(),
         "service_areas": feature_collection(result.service_areas),
         **snapshot.meta(),
     }
@@ -34,14 +31,8 @@ def coverage(snapshot: Current, layer: Layer, rule: Rule) -> dict[str, Any]:
 def grids(snapshot: Current, layer: Layer, rule: Rule) -> dict[str, Any]:
     """Every grid with its residents, the residents and share of area covered, and the
     walking time to its nearest facility, as GeoJSON (WGS-84)."""
-    result = snapshot.coverage(layer, rule)
-    return {
-        **feature_collection(result.grids),
-        "layer": layer,
-        "rule": rule_json(rule),
-        "summary": plain(result.summary),
-        **snapshot.meta(),
-    }
+    result = snapshot.district.coverage(layer, rule)
+    return {**feature_collection(result.grids), **result.to_dict(), **snapshot.meta()}
 
 
 @router.get("/underserved", summary="Grids ranked by residents left out")
@@ -55,12 +46,5 @@ def underserved(
     ] = 0.0,
 ) -> dict[str, Any]:
     """Grids ranked by residents outside the layer's circle (rank 1 = most left out)."""
-    ranked = underserved_grids(snapshot.coverage(layer, rule), min_residents=min_residents)
-    return {
-        **feature_collection(ranked.head(limit)),
-        "layer": layer,
-        "rule": rule_json(rule),
-        "total_grids": len(ranked),
-        "residents_uncovered": float(ranked["residents_uncovered"].sum()),
-        **snapshot.meta(),
-    }
+    ranked = snapshot.district.underserved(layer, rule, min_residents=min_residents, limit=limit)
+    return {**feature_collection(ranked.grids), **ranked.to_dict(), **snapshot.meta()}

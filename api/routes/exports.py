@@ -14,11 +14,9 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 
-from api._edits import add_facility, close_facility, move_facility
 from api.routes._deps import Current
 from api.routes.scenario import WhatIfEdit
-from api.state import ANALYSIS_LAYERS, Snapshot, check_analysis_layer
-from geo.analysis.coverage import LayerCoverage, analyze_scenario
+from geo.district import Change
 from geo.export import (
     GRID_COLUMNS,
     grid_coverage_table,
@@ -27,7 +25,7 @@ from geo.export import (
     write_geopackage,
     write_xlsx,
 )
-from geo.scenario import Scenario
+from geo.scenario import check_analysis_layer
 
 __all__ = ["ExportRequest", "router"]
 
@@ -40,7 +38,6 @@ _MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "png": "image/png",
 }
-_SOURCE = {"stations": "stations", "centres": "stations", "rest_points": "rest_points"}
 
 
 class ExportRequest(BaseModel):
@@ -58,53 +55,6 @@ class ExportRequest(BaseModel):
     lang: Literal["zh", "en"] = Field("zh", description="Language of headers and labels.")
 
 
-def _edited(scenario: Scenario, request: ExportRequest) -> Scenario:
-    """The scenario with the request's edits applied, in order (not saved)."""
-    for edit in request.edits:
-        check_analysis_layer(edit.layer)
-        source = _SOURCE[edit.layer]
-        if edit.action == "add":
-            values = {
-                "facility_id": edit.facility_id or f"whatif-{len(scenario.stations)}",
-                "name": edit.name or "",
-                "kind": "centre" if edit.layer == "centres" else "station",
-            }
-            scenario, _ = add_facility(
-                scenario,
-                source,
-                values,
-                lon=float(edit.lon or 0),
-                lat=float(edit.lat or 0),
-                crs=request.crs,
-            )
-        elif edit.action == "move":
-            scenario, _ = move_facility(
-                scenario,
-                source,
-                str(edit.facility_id),
-                lon=float(edit.lon or 0),
-                lat=float(edit.lat or 0),
-                crs=request.crs,
-            )
-        else:
-            scenario, _ = close_facility(scenario, source, str(edit.facility_id))
-    return scenario
-
-
-def _coverage(
-    snapshot: Snapshot, request: ExportRequest
-) -> tuple[Scenario, dict[str, LayerCoverage]]:
-    if not request.edits:
-        return snapshot.scenario, {layer: snapshot.coverage(layer) for layer in ANALYSIS_LAYERS}
-    scenario = _edited(snapshot.scenario, request)
-    coverage = snapshot.exclusive(
-        lambda: analyze_scenario(
-            scenario, snapshot.engine.network, straight_line_circle=False, progress=False
-        )
-    )
-    return scenario, coverage
-
-
 @router.post("/export/{fmt}", summary="Download an export of the scenario (with what-if edits)")
 def export(
     snapshot: Current,
@@ -116,7 +66,13 @@ def export(
     PNG map of ``layer``, made by the library's exporters. Unsaved what-if ``edits`` are
     applied first; nothing is saved. Demo data carries its notice in every file."""
     check_analysis_layer(request.layer)
-    scenario, coverage = _coverage(snapshot, request)
+    district = snapshot.district.apply(
+        [Change(**edit.model_dump()) for edit in request.edits], crs=request.crs
+    )
+    scenario = district.scenario
+    coverage = {
+        layer: result.result for layer, result in district.coverage_by_layer(circle=False).items()
+    }
     folder = Path(tempfile.mkdtemp(prefix="circles-export-"))
     name = f"{scenario.name}-{request.layer}.{fmt}"
     target = folder / name

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.routes._deps import Current, State
+from api.routes._deps import Current
 
 __all__ = ["router"]
 
@@ -14,9 +14,9 @@ router = APIRouter(tags=["service"])
 
 
 @router.get("/healthz", summary="Service health and what it serves")
-def health(state: State, snapshot: Current) -> dict[str, Any]:
+def health(snapshot: Current) -> dict[str, Any]:
     """Say the service is up, which scenario it serves and where its streets came from."""
-    network = state.network
+    network = snapshot.district.network
     return {
         "status": "ok",
         "network": {"source": network.source, **network.stats()},

@@ -6,11 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from api.errors import UnknownLayerError
 from api.routes._deps import Current
-from api.routes._serial import feature_collection, rule_json
-from api.state import ANALYSIS_LAYERS, DATA_LAYERS
-from geo.analysis.rules import DEFAULT_RULES
+from api.routes._serial import feature_collection
+from geo.scenario import ANALYSIS_LAYERS, DATA_LAYERS, check_data_layer
 
 __all__ = ["router"]
 
@@ -29,8 +27,9 @@ _TITLES = {
 @router.get("/layers", summary="List the layers")
 def list_layers(snapshot: Current) -> dict[str, Any]:
     """List the scenario's data layers with their feature counts, and the analysis layers
-    with their default service rules."""
-    scenario = snapshot.scenario
+    with their own service rules."""
+    district = snapshot.district
+    scenario = district.scenario
     data = []
     for name in DATA_LAYERS:
         frame = getattr(scenario, name)
@@ -48,8 +47,8 @@ def list_layers(snapshot: Current) -> dict[str, Any]:
             "name": name,
             "title": _TITLES[name][0],
             "title_zh": _TITLES[name][1],
-            "facilities": len(snapshot.facilities(name)),
-            "rule": rule_json(DEFAULT_RULES[name]),
+            "facilities": len(district.facilities(name)),
+            "rule": district.rules[name].to_dict(),
         }
         for name in ANALYSIS_LAYERS
     ]
@@ -63,10 +62,8 @@ def get_layer(
 ) -> dict[str, Any]:
     """Return one data layer as a GeoJSON FeatureCollection (WGS-84). A scenario without
     candidate sites answers an empty collection for ``candidates``."""
-    if name not in DATA_LAYERS:
-        msg = f"unknown layer {name!r}; use one of {', '.join(DATA_LAYERS)}"
-        raise UnknownLayerError(msg, detail={"known": list(DATA_LAYERS)})
-    frame = getattr(snapshot.scenario, name)
+    check_data_layer(name)
+    frame = getattr(snapshot.district.scenario, name)
     collection = (
         {"type": "FeatureCollection", "features": []}
         if frame is None

@@ -16,6 +16,7 @@ from api.maps.public import public_map
 from api.routes._deps import Current, State
 from api.settings import Basemap, Language
 from api.state import AppState, Snapshot
+from geo.district import District
 
 __all__ = ["router"]
 
@@ -37,7 +38,7 @@ def _page(
     path: str,
     lang: Language | None,
     basemap: Basemap | None,
-    build: Callable[[Snapshot, MapContext], str],
+    build: Callable[[District, MapContext], str],
 ) -> HTMLResponse:
     settings = state.settings
     chosen = basemap or settings.basemap
@@ -47,8 +48,8 @@ def _page(
     context = MapContext(
         lang=lang or settings.default_lang,
         basemap=chosen,
-        demo=snapshot.scenario.demo,
-        approximate=snapshot.approximate,
+        demo=snapshot.district.demo,
+        approximate=snapshot.district.approximate,
         path=path,
         tianditu_key=(
             settings.tianditu_key.get_secret_value() if settings.tianditu_key is not None else None
@@ -57,12 +58,13 @@ def _page(
         audience="operator" if path == "/planner" else "resident",
         district=_district_name(snapshot),
     )
-    page = snapshot.cached(("page", path, context.lang, chosen), lambda: build(snapshot, context))
+    district = snapshot.district
+    page = district.cached(("page", path, context.lang, chosen), lambda: build(district, context))
     return HTMLResponse(page)
 
 
 def _district_name(snapshot: Snapshot) -> str:
-    boundary = snapshot.scenario.boundary
+    boundary = snapshot.district.scenario.boundary
     if "name" in boundary.columns and len(boundary) == 1:
         return str(boundary["name"].iloc[0])
     return ""

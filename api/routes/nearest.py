@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import math
-from datetime import time
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.errors import InvalidParameterError
 from api.routes._deps import current_snapshot
 from api.routes._params import LayerName
-from api.state import Snapshot, check_analysis_layer
-from geo.analysis.nearest import NearestFacilities
-from geo.analysis.places import PlaceLocator
-from geo.analysis.rules import DEFAULT_RULES
 from geo.coords import convert
-from geo.hours import is_open, opening_hours
+from geo.hours import is_open
 from geo.layers import AMENITY_KEYS
 
 __all__ = ["router"]
@@ -81,58 +75,39 @@ async def nearest(
     millisecond in approximate mode and a bounded street search otherwise) and takes the
     snapshot without dependency injection."""
     snapshot = current_snapshot(request)
-    check_analysis_layer(layer)
-    snapshot.check_within_reach(lon, lat, crs)
-    wanted = tuple(sorted(set(amenity or ())))
-    unknown = [key for key in wanted if key not in AMENITY_KEYS]
-    if unknown:
-        msg = f"unknown amenity {unknown[0]!r}; use one of {', '.join(AMENITY_KEYS)}"
-        raise InvalidParameterError(msg, detail={"amenity": unknown, "known": list(AMENITY_KEYS)})
-    if (wanted or open_24h) and layer != "rest_points":
-        msg = "amenity and open_24h filter rest points only; use layer=rest_points"
-        raise InvalidParameterError(msg, detail={"layer": layer, "amenity": list(wanted)})
-    index = (
-        _filtered_index(snapshot, wanted, open_24h)
-        if wanted or open_24h
-        else snapshot.nearest[layer]
+    answer = snapshot.district.nearest(
+        layer, lon, lat, k=k, crs=crs, amenities=amenity or (), open_24h=open_24h
     )
-    results = index.query(lon, lat, k=k, crs=crs) if len(index) else []
-    details = snapshot.facility_details(layer)
-    place = snapshot.cached(
-        ("places",), lambda: PlaceLocator(snapshot.scenario.boundary, snapshot.scenario.grids)
-    ).locate(lon, lat, crs=crs)
     origin = _shifted([[lon, lat]], crs, out_crs)[0]
-    circle = DEFAULT_RULES[layer]
-    answers = []
-    for rank, result in enumerate(results, start=1):
-        facility = details[result.facility_id]
-        answers.append(
-            {
-                **facility,
-                "rank": rank,
-                "facility_id": result.facility_id,
-                "name": result.name,
-                "metres": _rounded(result.metres, 0),
-                "minutes": _rounded(result.minutes, 1),
-                "access_m": _rounded(result.access_m, 0),
-                "open_now": is_open(facility.get("hours")),
-                "far_from_street": result.far_from_street,
-                "within_circle": bool(result.metres <= circle.max_metres),
-                "location": _shifted([facility["location"]], "wgs84", out_crs)[0],
-                "route": {
-                    "type": "LineString",
-                    "coordinates": _shifted(list(result.route.coords), "wgs84", out_crs),
-                },
-            }
-        )
+    circle = answer.circle
+    answers = [
+        {
+            **hit.details,
+            "rank": hit.rank,
+            "facility_id": hit.facility_id,
+            "name": hit.name,
+            "metres": _rounded(hit.metres, 0),
+            "minutes": _rounded(hit.minutes, 1),
+            "access_m": _rounded(hit.access_m, 0),
+            "open_now": is_open(hit.details.get("hours")),
+            "far_from_street": hit.far_from_street,
+            "within_circle": hit.within_circle,
+            "location": _shifted([hit.details["location"]], "wgs84", out_crs)[0],
+            "route": {
+                "type": "LineString",
+                "coordinates": _shifted(list(hit.route.coords), "wgs84", out_crs),
+            },
+        }
+        for hit in answer.hits
+    ]
     body = {
         "layer": layer,
         "k": k,
         "crs": out_crs,
         "origin": {"lon": origin[0], "lat": origin[1]},
-        "circle": {"label": circle.label, "metres": circle.max_metres},
-        "filter": {"amenity": list(wanted), "open_24h": open_24h},
-        "place": place.to_dict(),
+        "circle": {**circle.to_dict(), "metres": circle.max_metres},
+        "filter": {"amenity": list(answer.amenities), "open_24h": answer.open_24h},
+        "place": answer.place.to_dict(),
         "results": answers,
         **snapshot.meta(),
     }
@@ -155,24 +130,3 @@ def _rounded(value: float, digits: int) -> float | None:
     if not math.isfinite(value):
         return None
     return round(value) if digits == 0 else round(value, digits)
-
-
-def _filtered_index(
-    snapshot: Snapshot, amenities: tuple[str, ...], open_24h: bool
-) -> NearestFacilities:
-    """The nearest index of the rest points offering ``amenities`` (and open 24 h), cached."""
-
-    def build() -> NearestFacilities:
-        frame = snapshot.facilities("rest_points")
-        offered = frame["amenities"].fillna("").map(lambda text: set(str(text).split(";")))
-        keep = offered.map(lambda keys: set(amenities) <= keys)
-        if open_24h:
-            keep &= frame["hours"].map(_always_open)
-        return NearestFacilities(snapshot.engine.network, frame[keep.to_numpy()])
-
-    return snapshot.cached(("nearest-filtered", amenities, open_24h), build)
-
-
-def _always_open(text: object) -> bool:
-    hours = opening_hours(text if isinstance(text, str) else None)
-    return hours is not None and len(hours.days) == 7 and hours.ranges == ((time(0), time(0)),)

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal, cast
+from dataclasses import replace
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api._edits import add_facility, check_editable, close_facility, move_facility
 from api._text import Text
 from api._uploads import load_upload
-from api.errors import UnknownLayerError
 from api.routes._deps import Current, Editor, State
-from api.routes._serial import feature_collection, plain, records
-from api.state import DATA_LAYERS, Snapshot, check_analysis_layer, replace_layer
+from api.routes._serial import feature_collection, plain
+from api.state import Snapshot
 from api.store import AuditEntry
-from geo.analysis.whatif import Comparison, WhatIf, compare
+from geo.district import Change, District
 from geo.layers import AMENITY_KEYS
+from geo.results import Edited
+from geo.scenario import DATA_LAYERS, check_data_layer
 
 __all__ = ["router"]
 
@@ -108,44 +109,21 @@ class NewLocation(BaseModel):
     crs: Crs = Field("wgs84", description=_CRS_HELP)
 
 
-def _apply(snapshot: Snapshot, scenario: WhatIf, edit: WhatIfEdit, crs: Crs) -> None:
-    """Apply one validated edit (the model guarantees the fields its action needs)."""
-    check_analysis_layer(edit.layer)
-    if edit.action == "close":
-        scenario.close(edit.layer, cast(str, edit.facility_id))
-        return
-    lon, lat = cast(float, edit.lon), cast(float, edit.lat)
-    snapshot.check_within_reach(lon, lat, crs)
-    if edit.action == "add":
-        scenario.add(edit.layer, lon, lat, name=edit.name, facility_id=edit.facility_id, crs=crs)
-    else:
-        scenario.move(edit.layer, cast(str, edit.facility_id), lon, lat, crs=crs)
-
-
-def _what_if(snapshot: Snapshot, base: WhatIf, request: WhatIfRequest) -> tuple[WhatIf, Comparison]:
-    """Fork the base, apply the edits, compare."""
-    scenario = base.fork("what-if")
-    for edit in request.edits:
-        _apply(snapshot, scenario, edit, request.crs)
-    return scenario, compare(base, scenario)
-
-
 @router.post("/whatif", summary="What if facilities were added, moved or closed")
 def what_if(snapshot: Current, request: WhatIfRequest) -> dict[str, Any]:
     """Compute coverage after hypothetical edits and compare it with the current scenario:
     residents covered per layer before and after, the grids whose coverage changes, and
     the edited layers' facilities. Nothing is saved."""
-    base = snapshot.whatif_base()
-    scenario, comparison = snapshot.exclusive(lambda: _what_if(snapshot, base, request))
-    edited = sorted({edit.layer for edit in request.edits})
+    answer = snapshot.district.whatif(
+        [Change(**edit.model_dump()) for edit in request.edits], crs=request.crs
+    )
     return {
-        "layers": records(comparison.layers),
-        "grids": records(comparison.grids),
+        **answer.to_dict(),
         "facilities": {
             layer: feature_collection(
-                scenario.facilities(layer), columns=["facility_id", "name", "status"]
+                answer.facilities(layer), columns=["facility_id", "name", "status"]
             )
-            for layer in edited
+            for layer in answer.edited
         },
         **snapshot.meta(),
     }
@@ -169,19 +147,15 @@ def _saved(snapshot: Snapshot, entry: AuditEntry, **extra: Any) -> dict[str, Any
 )
 def add(state: State, who: Editor, layer: _LayerPath, facility: NewFacility) -> dict[str, Any]:
     """Add a station, centre or rest point and save the scenario."""
-    check_editable(layer)
-    state.snapshot.check_within_reach(facility.lon, facility.lat, facility.crs)
     values = facility.model_dump(exclude={"lon", "lat", "crs"})
     values["facility_id"] = facility.facility_id or f"new-{uuid.uuid4().hex[:10]}"
     values["services"] = ";".join(facility.services)
     values["amenities"] = ";".join(facility.amenities)
     snapshot, entry = state.commit(
-        lambda scenario: add_facility(
-            scenario, layer, values, lon=facility.lon, lat=facility.lat, crs=facility.crs
+        lambda district: district.add_facility(
+            layer, values, lon=facility.lon, lat=facility.lat, crs=facility.crs
         ),
         who=who,
-        action="add",
-        layer=layer,
     )
     return _saved(snapshot, entry, facility_id=values["facility_id"])
 
@@ -193,15 +167,11 @@ def move(
     state: State, who: Editor, layer: _LayerPath, facility_id: _IdPath, location: NewLocation
 ) -> dict[str, Any]:
     """Move a facility to a new location and save the scenario."""
-    check_editable(layer)
-    state.snapshot.check_within_reach(location.lon, location.lat, location.crs)
     snapshot, entry = state.commit(
-        lambda scenario: move_facility(
-            scenario, layer, facility_id, lon=location.lon, lat=location.lat, crs=location.crs
+        lambda district: district.move_facility(
+            layer, facility_id, lon=location.lon, lat=location.lat, crs=location.crs
         ),
         who=who,
-        action="move",
-        layer=layer,
     )
     return _saved(snapshot, entry, facility_id=facility_id)
 
@@ -211,12 +181,8 @@ def move(
 )
 def close(state: State, who: Editor, layer: _LayerPath, facility_id: _IdPath) -> dict[str, Any]:
     """Close (remove) a facility and save the scenario."""
-    check_editable(layer)
     snapshot, entry = state.commit(
-        lambda scenario: close_facility(scenario, layer, facility_id),
-        who=who,
-        action="close",
-        layer=layer,
+        lambda district: district.close_facility(layer, facility_id), who=who
     )
     return _saved(snapshot, entry, facility_id=facility_id)
 
@@ -236,27 +202,30 @@ def upload_layer(
         Literal["wgs84", "gcj02", "bd09", "cgcs2000"] | None,
         Form(description="Coordinate system of the file; default: as declared, else WGS-84."),
     ] = None,
+    whole: Annotated[
+        bool,
+        Form(description="Stations: replace every kind, not only the kinds in the file."),
+    ] = False,
 ) -> dict[str, Any]:
     """Replace one layer of the scenario with an uploaded file. The whole file is checked
-    first; a file with any error answers 422 with every problem and changes nothing."""
-    if name not in DATA_LAYERS:
-        msg = f"unknown layer {name!r}; use one of {', '.join(DATA_LAYERS)}"
-        raise UnknownLayerError(msg, detail={"known": list(DATA_LAYERS)})
-    boundary = None if name == "boundary" else state.snapshot.scenario.boundary
+    first; a file with any error answers 422 with every problem and changes nothing.
+
+    A stations file replaces only the kinds it holds (a file of grid stations keeps the
+    centres) unless ``whole`` is true; ``replaced`` in the answer says what was replaced
+    and how many features of other kinds were kept."""
+    check_data_layer(name)
+    boundary = None if name == "boundary" else state.snapshot.district.scenario.boundary
     frame, warnings = load_upload(name, file.filename, file.file.read(), crs=crs, boundary=boundary)
-    detail = {
-        "filename": file.filename,
-        "features": len(frame),
-        "crs": crs,
-        "warnings": len(warnings),
-    }
-    snapshot, entry = state.commit(
-        lambda scenario: (replace_layer(scenario, name, frame), detail),
-        who=who,
-        action="replace_layer",
-        layer=name,
+    extra = {"filename": file.filename, "crs": crs, "warnings": len(warnings)}
+
+    def swap(district: District) -> Edited:
+        edited = district.replace_layer(name, frame, whole=whole)
+        return replace(edited, detail={**edited.detail, **extra})
+
+    snapshot, entry = state.commit(swap, who=who)
+    return _saved(
+        snapshot, entry, layer=name, features=len(frame), warnings=warnings, replaced=entry.detail
     )
-    return _saved(snapshot, entry, layer=name, features=len(frame), warnings=warnings)
 
 
 @router.get("/scenario/audit", summary="The audit log of planner edits (planner token)")

@@ -9,9 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.routes._deps import Current
 from api.routes._params import MAX_RULE_METRES
-from api.routes._serial import feature_collection, plain, records, rule_json
-from api.state import check_analysis_layer
-from geo.analysis.rules import DEFAULT_RULES, ServiceRule
+from api.routes._serial import feature_collection
+from geo.scenario import check_analysis_layer
 
 __all__ = ["SitesRequest", "router"]
 
@@ -57,20 +56,16 @@ class SitesRequest(BaseModel):
         ),
     )
 
+    speed_kmh: float | None = Field(
+        None, ge=0.5, le=10, description="Walking speed, km/h; default: the scenario's."
+    )
+
     @model_validator(mode="after")
     def _one_limit(self) -> SitesRequest:
         if self.minutes is not None and self.metres is not None:
             msg = "give minutes or metres, not both"
             raise ValueError(msg)
         return self
-
-    def rule(self) -> ServiceRule:
-        """The service rule asked for."""
-        if self.minutes is not None:
-            return ServiceRule(self.minutes, "min")
-        if self.metres is not None:
-            return ServiceRule(self.metres, "m")
-        return DEFAULT_RULES[self.layer]
 
 
 @router.post("/sites", summary="Suggest sites for new facilities")
@@ -79,8 +74,11 @@ def suggest_sites(snapshot: Current, request: SitesRequest) -> dict[str, Any]:
     carries the residents it adds (given the ones ranked before it) and the grids it
     serves."""
     check_analysis_layer(request.layer)
-    rule = request.rule()
-    suggestions = snapshot.suggestions(
+    district = snapshot.district
+    rule = district.rule(
+        request.layer, minutes=request.minutes, metres=request.metres, speed_kmh=request.speed_kmh
+    )
+    suggestions = district.suggestions(
         request.layer,
         rule,
         problem=request.problem,
@@ -90,11 +88,4 @@ def suggest_sites(snapshot: Current, request: SitesRequest) -> dict[str, Any]:
         time_limit_s=request.time_limit_s,
         source=request.candidates,
     )
-    return {
-        **feature_collection(suggestions.sites),
-        "layer": request.layer,
-        "rule": rule_json(rule),
-        "summary": plain(suggestions.summary),
-        "unreachable": records(suggestions.unreachable),
-        **snapshot.meta(),
-    }
+    return {**feature_collection(suggestions.sites), **suggestions.to_dict(), **snapshot.meta()}

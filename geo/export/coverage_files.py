@@ -161,6 +161,7 @@ def coverage_summary(
             "rule": figures["rule"],
             "limit_m": _number(layer.rule.max_metres, 1),
             "straight_line": layer.rule.straight_line,
+            "speed_kmh": layer.rule.to_dict()["speed_kmh"],
             "facilities": int(figures["facilities"]),
             "facilities_far_from_street": int(figures.get("facilities_far_from_street", 0)),
             "residents_total": _number(figures["residents_total"], 1),

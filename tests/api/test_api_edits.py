@@ -241,11 +241,44 @@ def test_upload_csv_in_gcj02_with_chinese_headers(editing: TestClient) -> None:
         headers=AUTH,
     )
     assert response.status_code == 200, response.text
+    kept = int((JINGKOU.stations["kind"] != "centre").sum())
+    assert set(points["kind"]) == {"centre"}
+    assert response.json()["replaced"] == {
+        **response.json()["replaced"],
+        "layer": "stations",
+        "kinds": ["centre"],
+        "kept": kept,
+        "features": 5,
+    }
     features = editing.get("/api/layers/stations").json()["features"]
-    assert len(features) == 5
-    assert features[0]["geometry"]["coordinates"] == pytest.approx(
+    # only the centres were replaced: the grid stations stay
+    assert len(features) == kept + 5
+    uploaded = {f["properties"]["facility_id"]: f for f in features}
+    first = uploaded[str(points["facility_id"].iloc[0])]
+    assert first["geometry"]["coordinates"] == pytest.approx(
         [points.geometry.x.iloc[0], points.geometry.y.iloc[0]], abs=1e-6
     )
+    centres = editing.get("/api/coverage", params={"layer": "centres"}).json()["summary"]
+    assert centres["facilities"] == 5
+
+
+def test_upload_of_the_whole_stations_layer(editing: TestClient) -> None:
+    points = JINGKOU.stations.head(3)
+    rows = ["facility_id,name,kind,lon,lat"] + [
+        f"{fid},{name},{kind},{geom.x:.7f},{geom.y:.7f}"
+        for fid, name, kind, geom in zip(
+            points["facility_id"], points["name"], points["kind"], points.geometry, strict=True
+        )
+    ]
+    response = editing.put(
+        "/api/scenario/layers/stations",
+        files={"file": ("stations.csv", "\n".join(rows).encode("utf-8"), "text/csv")},
+        data={"whole": "true"},
+        headers=AUTH,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["replaced"]["kept"] == 0
+    assert _count(editing, "stations") == 3
 
 
 def test_invalid_upload_reports_every_problem_and_keeps_the_data(

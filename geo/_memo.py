@@ -1,4 +1,4 @@
-"""A small thread-safe cache for values derived from one snapshot."""
+"""A small thread-safe cache for values derived from one district."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 __all__ = ["Memo"]
 
 _T = TypeVar("_T")
-#: Entries kept per snapshot (coverage per layer and rule, map pages, suggestions...).
+#: Entries kept per district (coverage per layer and rule, map pages, suggestions...).
 DEFAULT_SIZE = 32
 
 
