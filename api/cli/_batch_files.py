@@ -32,7 +32,7 @@ from geo.export._labels import Language, layer_name
 
 if TYPE_CHECKING:
     from geo.analysis.network import WalkNetwork
-    from geo.analysis.siting import SiteSuggestions
+    from geo.results import Suggestions
     from geo.scenario import Scenario
 
 __all__ = ["WRITERS", "write_city_map", "write_sites_files"]
@@ -40,7 +40,7 @@ __all__ = ["WRITERS", "write_city_map", "write_sites_files"]
 
 def write_sites_files(
     out_dir: Path,
-    result: SiteSuggestions,
+    result: Suggestions,
     *,
     scenario: Scenario,
     layer: str,
@@ -50,7 +50,7 @@ def write_sites_files(
     out_dir.mkdir(parents=True, exist_ok=True)
     grids = scenario.grids
     names = grids.set_index(grids["grid_id"].astype(str))["name"]
-    summary = sites._summary(result, scenario, layer, network.source, names)
+    summary = sites._summary(result, scenario, network.source, names)
     paths = [out_dir / "suggestions.geojson", out_dir / "summary.json"]
     paths[0].write_text(
         json.dumps(

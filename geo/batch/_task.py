@@ -23,14 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from geo.analysis.candidates import DEFAULT_SPACING_M, candidate_sites
-from geo.analysis.coverage import CoverageEngine, LayerCoverage
+from geo.analysis.coverage import LayerCoverage
 from geo.analysis.network import walk_network
-from geo.analysis.rules import DEFAULT_RULES, REST_POINT_CIRCLE
-from geo.analysis.siting import covered_demand, grid_share_covered, maximal_covering_sites
 from geo.analysis.underserved import underserved_grids
 from geo.batch._results import CircleFigures, DistrictFailure, DistrictSummary
 from geo.batch._scenarios import load_source, source_name
+from geo.district import District
 from geo.errors import GeoError
 from geo.export._labels import Language
 from geo.export.coverage_files import write_coverage_files
@@ -38,7 +36,7 @@ from geo.scenario import ANALYSIS_LAYERS, AnalysisLayer, Scenario
 
 if TYPE_CHECKING:
     from geo.analysis.network import WalkNetwork
-    from geo.analysis.siting import SiteSuggestions
+    from geo.results import Suggestions
 
 __all__ = [
     "SITES_FOLDER",
@@ -75,7 +73,7 @@ class SitesWriter(Protocol):
     def __call__(
         self,
         out_dir: Path,
-        result: SiteSuggestions,
+        result: Suggestions,
         *,
         scenario: Scenario,
         layer: str,
@@ -168,7 +166,7 @@ def _publish(staging: Path, folder: Path) -> None:
 
 def _analyse(
     source: str, name: str, staging: Path, options: BatchOptions
-) -> tuple[Scenario, WalkNetwork, dict[str, LayerCoverage], SiteSuggestions]:
+) -> tuple[Scenario, WalkNetwork, dict[str, LayerCoverage], Suggestions]:
     """Analyse one district and write its files into ``staging``."""
     scenario = load_source(source)
     network = walk_network(
@@ -177,33 +175,15 @@ def _analyse(
         cache_folder=options.cache_folder,
         download=options.download,
     )
-    engine = CoverageEngine(network, scenario.grids, progress=False)
-    coverage: dict[str, LayerCoverage] = {
-        layer: engine.layer_coverage(scenario.facilities(layer), DEFAULT_RULES[layer])
-        for layer in ANALYSIS_LAYERS
-    }
-    coverage["rest_points_circle"] = engine.layer_coverage(
-        scenario.facilities("rest_points"), REST_POINT_CIRCLE
-    )
+    district = District(scenario, network)
+    coverage = {key: layer.result for key, layer in district.coverage_by_layer().items()}
     write_coverage_files(staging, scenario=scenario, coverage=coverage, network=network)
     writers = options.writers
     if writers.coverage_map is not None:
         writers.coverage_map(
             staging / _MAP_FILE, coverage, scenario=scenario, language=options.language
         )
-    rule = DEFAULT_RULES[options.sites_layer]
-    facilities = scenario.facilities(options.sites_layer)
-    covered = covered_demand(engine, facilities, rule)
-    candidates = candidate_sites(
-        network,
-        engine.grids,
-        grid_share_covered(engine, covered),
-        candidates=scenario.candidates,
-        spacing_m=DEFAULT_SPACING_M,
-    )
-    suggestions = maximal_covering_sites(
-        engine, candidates, rule, k=options.k, covered=covered, method="greedy"
-    )
+    suggestions = district.suggestions(options.sites_layer, k=options.k, method="greedy")
     if writers.sites_files is not None:
         writers.sites_files(
             staging / SITES_FOLDER,
@@ -269,8 +249,8 @@ def district_task(
         grids=len(scenario.grids),
         circles=tuple(_circle(key, layer) for key, layer in coverage.items()),
         sites_layer=options.sites_layer,
-        sites=int(figures["sites"]),
-        residents_added=float(figures["residents_added"]),
+        sites=figures.sites,
+        residents_added=figures.residents_added,
         seconds=time.perf_counter() - start,
         peak_rss_mb=_peak_rss_mb(),
         host=socket.gethostname(),
