@@ -100,7 +100,9 @@ def command(
         )
         raise click.UsageError(msg)
     if not logging.getLogger().isEnabledFor(logging.INFO):
-        logging.getLogger("distributed").setLevel(logging.WARNING)
+        import distributed  # its import configures its loggers; quieten them after it
+
+        logging.getLogger(distributed.__name__).setLevel(logging.WARNING)
     options = BatchOptions(
         osm=None if osm is None else str(osm),
         # the workers' own settings do not follow this process's: decide here
