@@ -154,6 +154,40 @@ def _batch_line(label: str, run: BatchRun) -> str:
     )
 
 
+def alternate(
+    sources: Sequence[str],
+    root: Path,
+    options: dict[str, object],
+    *,
+    workers: int,
+    rounds: int,
+) -> tuple[Run, BatchRun]:
+    """Serial run, then batch, ``rounds`` times (fresh folders and caches); the best of each.
+
+    Alternating and keeping the fastest of each side evens out the load that other
+    programs put on a shared machine.
+    """
+    serials, batches = [], []
+    for i in range(rounds):
+        serials.append(
+            fresh_process_run(
+                sources, root / f"serial-{i}", {**options, "cache_folder": str(root / f"cs{i}")}
+            )
+        )
+        batches.append(
+            batch_run(
+                sources,
+                root / f"batch-{i}",
+                {**options, "cache_folder": str(root / f"cb{i}")},
+                workers,
+            )
+        )
+    return (
+        min(serials, key=lambda run: run.seconds + run.import_seconds),
+        min(batches, key=lambda run: run.total),
+    )
+
+
 def _compare(
     label: str, workers: int, serial: Run, batch: BatchRun, closing: dict[str, float], key: str
 ) -> list[str]:
@@ -267,6 +301,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--street-districts", type=int, default=4, help="districts on streets")
     parser.add_argument("--workers", type=int, default=2, help="process workers of the batch")
     parser.add_argument("--repeats", type=int, default=3, help="single-district repeats")
+    parser.add_argument("--rounds", type=int, default=2, help="serial/batch alternations")
     parser.add_argument("--scenario", default="jingkou", help="bundled scenario to copy")
     args = parser.parse_args(argv)
     import distributed  # its import configures its loggers; quieten them after it
@@ -299,10 +334,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         closing["district_peak_rss_mb_approximate"] = best.peak_rss_mb
 
         sources = copies(scenario, root / "approx", args.districts)
-        label = f"{args.districts} approximate districts"
+        label = f"{args.districts} approximate districts, best of {args.rounds}"
         print(f"{label}: serial, then batch ...", file=sys.stderr)
-        serial = fresh_process_run(sources, root / "serial", approx)
-        batch = batch_run(sources, root / "batch", approx, args.workers)
+        serial, batch = alternate(
+            sources, root / "approx-runs", approx, workers=args.workers, rounds=args.rounds
+        )
         lines += _compare(label, args.workers, serial, batch, closing, "approximate")
         closing["city_outputs_seconds_per_district"] = batch.city_seconds / args.districts
         closing["city_map_mib_per_district"] = batch.page_mib / args.districts
@@ -337,16 +373,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             closing["district_seconds_streets_cold"] = cold.seconds
             closing["district_seconds_streets_cached"] = warm.seconds
             closing["district_peak_rss_mb_streets"] = max(cold.peak_rss_mb, warm.peak_rss_mb)
-            label = f"{len(folders)} street districts (networks built)"
+            label = f"{len(folders)} street districts (networks built), best of {args.rounds}"
             print(f"{label}: serial, then batch ...", file=sys.stderr)
-            serial_streets = fresh_process_run(
-                folders, root / "s-serial", {**streets, "cache_folder": str(root / "c2")}
-            )
-            streets_batch = batch_run(
-                folders,
-                root / "s-batch",
-                {**streets, "cache_folder": str(root / "c3")},
-                args.workers,
+            serial_streets, streets_batch = alternate(
+                folders, root / "street-runs", streets, workers=args.workers, rounds=args.rounds
             )
             lines += _compare(
                 label, args.workers, serial_streets, streets_batch, closing, "streets"
