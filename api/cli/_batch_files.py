@@ -17,14 +17,8 @@ import folium
 import geopandas as gpd
 
 from api.cli import sites
-from api.cli._coverage_map import (
-    _colour,
-    _inline_leaflet,
-    _legend,
-    _notice_box,
-    _page,
-    write_coverage_map,
-)
+from api.cli._coverage_map import _inline_leaflet, _notice_box, _page, write_coverage_map
+from api.maps._look import COLOURINGS, grid_colour
 from geo.batch import BatchResult, DistrictWriters, city_grids
 from geo.export import approximate_notice, demo_notice
 from geo.export._atomic import atomic_path
@@ -66,6 +60,22 @@ def write_sites_files(
 WRITERS = DistrictWriters(coverage_map=write_coverage_map, sites_files=write_sites_files)
 
 
+def _share_legend(language: Language) -> folium.Element:
+    """The legend of the planner page's share-of-residents classes."""
+    colouring = COLOURINGS["share"]
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:12px;height:12px;background:{colour};'
+        f'border:1px solid #78909c;margin-right:6px;"></span>{html.escape(label)}</div>'
+        for colour, label in zip(colouring.colours, colouring.labels[language], strict=True)
+    )
+    return folium.Element(
+        '<div class="circles-legend" style="position: fixed; top: 12px; left: 56px; '
+        "z-index: 1000; background: rgba(255,255,255,0.92); padding: 6px 10px; "
+        f'font-size: 12px; border-radius: 4px;"><b>{html.escape(colouring.titles[language])}'
+        f"</b>{rows}</div>"
+    )
+
+
 def write_city_map(
     path: str | os.PathLike[str],
     result: BatchResult,
@@ -74,7 +84,9 @@ def write_city_map(
     language: Language = "zh",
     tiles: str | None = "OpenStreetMap",
 ) -> Path:
-    """Write an HTML map of every district's grids, coloured on the coverage map's scale.
+    """Write an HTML map of every district's grids, coloured on one scale of covered shares.
+
+    The classes and colours are the planner page's "share of residents covered".
 
     Parameters
     ----------
@@ -100,7 +112,10 @@ def write_city_map(
                 "name": grids["name"].fillna("").astype(str),
                 "residents": grids["residents"].round(0),
                 "share": (100 * grids["share_covered"]).round(1),
-                "colour": [_colour(v) for v in grids["share_covered"].to_numpy(dtype=float)],
+                "colour": [
+                    grid_colour("share", uncovered=0.0, share=share, minutes=0.0)
+                    for share in grids["share_covered"].to_numpy(dtype=float)
+                ],
             },
             geometry=grids.geometry,
             crs="EPSG:4326",
@@ -131,7 +146,7 @@ def write_city_map(
     if any(d.approximate for d in result.districts):
         notices += [approximate_notice("zh"), approximate_notice("en")]
     root = _page(fmap)
-    root.html.add_child(_legend(language))
+    root.html.add_child(_share_legend(language))
     title = html.escape(layer_name(layer, language))
     root.html.add_child(
         folium.Element(
