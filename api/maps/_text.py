@@ -151,7 +151,8 @@ TEXT: Final[dict[Language, dict[str, str]]] = {
         "crs_bd09": "BD-09（百度）",
         "crs_cgcs2000": "CGCS2000（天地图）",
         "export_heading": "导出",
-        "export_hint": "按各图层默认规则导出现状及上面未保存的调整（WGS-84 坐标）。",
+        "export_hint": "按各图层默认规则导出现状及上面未保存的调整。",
+        "export_crs": "导出坐标系（表头注明）",
         "export_gpkg": "GeoPackage",
         "export_xlsx": "Excel 表格",
         "export_csv": "CSV",
@@ -310,9 +311,9 @@ TEXT: Final[dict[Language, dict[str, str]]] = {
         "crs_cgcs2000": "CGCS2000 (Tianditu)",
         "export_heading": "Export",
         "export_hint": (
-            "Exports the scenario with the unsaved edits above, under each layer's "
-            "default rule (WGS-84)."
+            "Exports the scenario with the unsaved edits above, under each layer's default rule."
         ),
+        "export_crs": "Coordinates of the export (named in the headers)",
         "export_gpkg": "GeoPackage",
         "export_xlsx": "Excel",
         "export_csv": "CSV",

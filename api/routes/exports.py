@@ -53,6 +53,13 @@ class ExportRequest(BaseModel):
         "wgs84", description="Coordinate system of the edits' lon/lat."
     )
     lang: Literal["zh", "en"] = Field("zh", description="Language of headers and labels.")
+    out_crs: Literal["wgs84", "gcj02", "bd09", "cgcs2000"] = Field(
+        "wgs84",
+        description=(
+            "Coordinate system of the file's coordinates, named in its headers and notes: "
+            "gcj02 for Amap and Tencent, bd09 for Baidu, cgcs2000 for Tianditu."
+        ),
+    )
 
 
 @router.post("/export/{fmt}", summary="Download an export of the scenario (with what-if edits)")
@@ -74,12 +81,19 @@ def export(
         layer: result.result for layer, result in district.coverage_by_layer(circle=False).items()
     }
     folder = Path(tempfile.mkdtemp(prefix="circles-export-"))
-    name = f"{scenario.name}-{request.layer}.{fmt}"
+    suffix = "" if request.out_crs == "wgs84" else f"-{request.out_crs}"
+    name = f"{scenario.name}-{request.layer}{suffix}.{fmt}"
     target = folder / name
     if fmt == "gpkg":
-        write_geopackage(target, scenario=scenario, coverage=coverage)
+        write_geopackage(target, scenario=scenario, coverage=coverage, out_crs=request.out_crs)
     elif fmt == "xlsx":
-        write_xlsx(target, scenario=scenario, coverage=coverage, language=request.lang)
+        write_xlsx(
+            target,
+            scenario=scenario,
+            coverage=coverage,
+            language=request.lang,
+            out_crs=request.out_crs,
+        )
     elif fmt == "csv":
         write_csv(
             target,

@@ -86,6 +86,7 @@ def write_report(
     suggestions: SiteSuggestions | None = None,
     layer: str = "stations",
     language: Language = "zh",
+    out_crs: str = "wgs84",
 ) -> dict[str, Path]:
     """Write every export of a scenario into one folder.
 
@@ -110,6 +111,9 @@ def write_report(
         "centres", "rest_points", "rest_points_circle"}.
     language
         {"zh", "en"}: language of headers, sheets and map labels.
+    out_crs
+        {"wgs84", "cgcs2000", "gcj02", "bd09"}: coordinate system of the GeoPackage, the
+        workbook and the CSV coordinates (named in headers and notes); WGS-84 by default.
 
     Returns
     -------
@@ -141,6 +145,7 @@ def write_report(
             coverage=coverage,
             suggestions=suggestions,
             suggestion_layer=layer if suggestions is not None else None,
+            out_crs=out_crs,
         ),
         "xlsx": write_xlsx(
             paths["xlsx"],
@@ -149,6 +154,7 @@ def write_report(
             suggestions=suggestions,
             suggestion_layer=layer if suggestions is not None else None,
             language=language,
+            out_crs=out_crs,
         ),
         "grids_csv": write_csv(
             paths["grids_csv"],
@@ -163,9 +169,10 @@ def write_report(
     else:
         written["suggestions_csv"] = write_csv(
             paths["suggestions_csv"],
-            suggestion_table(suggestions, language=language),
+            suggestion_table(suggestions, language=language, out_crs=out_crs),
             columns=SUGGESTION_COLUMNS,
             language=language,
+            out_crs=out_crs,
         )
     written["png"] = render_png(
         paths["png"],

@@ -14,7 +14,9 @@ import pyogrio
 import shapely
 
 from geo.analysis.underserved import underserved_grids
+from geo.coords import check_coordinate_system
 from geo.export._atomic import atomic_path
+from geo.export._crs import CRS_NAMES, in_crs
 from geo.export._labels import approximate_notice, demo_notice, layer_name, rule_text
 
 if TYPE_CHECKING:
@@ -117,6 +119,7 @@ def geopackage_layers(
     coverage: Mapping[str, LayerCoverage],
     suggestions: SiteSuggestions | None = None,
     suggestion_layer: str | None = None,
+    out_crs: str = "wgs84",
 ) -> dict[str, gpd.GeoDataFrame | pd.DataFrame]:
     """Return the tables :func:`write_geopackage` writes, by table name.
 
@@ -130,11 +133,16 @@ def geopackage_layers(
         Suggested sites (``geo.analysis.siting``), or None.
     suggestion_layer
         The analysis layer the suggestions are for, noted in ``about``.
+    out_crs
+        {"wgs84", "cgcs2000", "gcj02", "bd09"}: the system of every geometry, noted in
+        ``about`` (``coordinate_system``). CGCS2000 is tagged EPSG:4490; GCJ-02 and
+        BD-09 have no EPSG code and keep the EPSG:4326 tag with shifted coordinates.
 
     Returns
     -------
     dict
-        Table name -> frame, all geometry in EPSG:4326: ``boundary``, ``grids`` (with
+        Table name -> frame, all geometry in ``out_crs`` (WGS-84 by default):
+        ``boundary``, ``grids`` (with
         ``<layer>_residents_covered``, ``<layer>_share_covered``, ... per analysis
         layer), ``stations``, ``rest_points``, ``candidates`` (if the scenario has any),
         ``service_areas_<layer>``, ``service_union`` (one row per layer),
@@ -142,6 +150,7 @@ def geopackage_layers(
         each site adds per grid; if given) and ``about``, an attribute-only table of notes
         (demo data, approximate mode, rules, siting figures).
     """
+    check_coordinate_system(out_crs)
     tables: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {
         "boundary": _multi(_wgs84(scenario.boundary)),
         "grids": _grids_layer(scenario, coverage),
@@ -159,8 +168,15 @@ def geopackage_layers(
     if suggestions is not None:
         tables["suggestions"] = _wgs84(suggestions.sites)
         tables["suggestions_served"] = suggestions.served.reset_index(drop=True)
-    tables["about"] = _about_table(scenario, coverage, suggestions, suggestion_layer)
-    return tables
+    about = _about_table(scenario, coverage, suggestions, suggestion_layer)
+    tables["about"] = pd.concat(
+        [about, pd.DataFrame([("coordinate_system", CRS_NAMES[out_crs])], columns=about.columns)],
+        ignore_index=True,
+    )
+    return {
+        name: in_crs(table, out_crs) if isinstance(table, gpd.GeoDataFrame) else table
+        for name, table in tables.items()
+    }
 
 
 def write_geopackage(
@@ -170,6 +186,7 @@ def write_geopackage(
     coverage: Mapping[str, LayerCoverage],
     suggestions: SiteSuggestions | None = None,
     suggestion_layer: str | None = None,
+    out_crs: str = "wgs84",
 ) -> Path:
     """Write the scenario, its coverage and suggested sites to one GeoPackage.
 
@@ -189,6 +206,9 @@ def write_geopackage(
         Suggested sites, or None.
     suggestion_layer
         The analysis layer the suggestions are for.
+    out_crs
+        {"wgs84", "cgcs2000", "gcj02", "bd09"}: the system of every geometry (see
+        :func:`geopackage_layers`).
 
     Returns
     -------
@@ -200,6 +220,7 @@ def write_geopackage(
         coverage=coverage,
         suggestions=suggestions,
         suggestion_layer=suggestion_layer,
+        out_crs=out_crs,
     )
     target = Path(path)
     with atomic_path(target) as temporary:

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from geo.coords import check_coordinate_system
 from geo.export._atomic import atomic_path
+from geo.export._crs import CRS_NAMES, coordinate_header, in_crs
 from geo.export._labels import (
     CANDIDATE_KINDS,
     GRID_COLUMNS,
@@ -189,7 +191,9 @@ def summary_table(
     return _rounded(pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)))
 
 
-def suggestion_table(suggestions: SiteSuggestions, *, language: Language = "zh") -> pd.DataFrame:
+def suggestion_table(
+    suggestions: SiteSuggestions, *, language: Language = "zh", out_crs: str = "wgs84"
+) -> pd.DataFrame:
     """Return suggested sites as a plain table with their coordinates.
 
     Parameters
@@ -198,15 +202,17 @@ def suggestion_table(suggestions: SiteSuggestions, *, language: Language = "zh")
         Suggested sites from ``geo.analysis.siting``.
     language
         {"zh", "en"}: language of the candidate kinds.
+    out_crs
+        {"wgs84", "cgcs2000", "gcj02", "bd09"}: system of ``lon`` / ``lat``.
 
     Returns
     -------
     pandas.DataFrame
         ``rank``, ``candidate_id``, ``name``, ``kind``, ``residents_added``,
         ``residents_covered_after``, ``grids_served`` (grid ids separated by ";", most
-        residents first), ``n_grids_served``, ``lon`` / ``lat`` (degrees, EPSG:4326).
+        residents first), ``n_grids_served``, ``lon`` / ``lat`` (degrees in ``out_crs``).
     """
-    sites = suggestions.sites.to_crs("EPSG:4326")
+    sites = in_crs(suggestions.sites, out_crs)
     table = pd.DataFrame(sites.drop(columns=sites.geometry.name))
     if "kind" in table.columns:
         table["kind"] = [
@@ -220,7 +226,11 @@ def suggestion_table(suggestions: SiteSuggestions, *, language: Language = "zh")
 
 
 def labelled(
-    table: pd.DataFrame, columns: Mapping[str, tuple[str, str]], *, language: Language = "zh"
+    table: pd.DataFrame,
+    columns: Mapping[str, tuple[str, str]],
+    *,
+    language: Language = "zh",
+    out_crs: str = "wgs84",
 ) -> pd.DataFrame:
     """Return ``table`` with its headers in ``language``; unknown columns keep their names.
 
@@ -232,6 +242,9 @@ def labelled(
         Its header mapping, e.g. ``GRID_COLUMNS``.
     language
         {"zh", "en"}.
+    out_crs
+        The system of the ``lon`` / ``lat`` columns, named in their headers
+        (``经度(GCJ-02)``).
 
     Returns
     -------
@@ -241,6 +254,9 @@ def labelled(
     names = {
         column: header(columns, str(column), language) for column in table if column in columns
     }
+    for column in ("lon", "lat"):
+        if column in names:
+            names[column] = coordinate_header(names[column], out_crs)
     return table.rename(columns=names)
 
 
@@ -250,6 +266,7 @@ def write_csv(
     *,
     columns: Mapping[str, tuple[str, str]] | None = None,
     language: Language = "zh",
+    out_crs: str = "wgs84",
 ) -> Path:
     """Write a table as CSV, UTF-8 with a byte-order mark so that Excel reads Chinese.
 
@@ -267,13 +284,17 @@ def write_csv(
         ``SUGGESTION_COLUMNS``, ...), or None to keep the column names.
     language
         {"zh", "en"}: language of the headers.
+    out_crs
+        The system of the table's ``lon`` / ``lat``, named in their headers.
 
     Returns
     -------
     pathlib.Path
         The written file.
     """
-    output = table if columns is None else labelled(table, columns, language=language)
+    output = (
+        table if columns is None else labelled(table, columns, language=language, out_crs=out_crs)
+    )
     target = Path(path)
     with atomic_path(target) as temporary:
         write_safe_csv(temporary, output)
@@ -327,6 +348,20 @@ def _notes_table(
     return pd.DataFrame(rows, columns=[label("item"), label("content")])
 
 
+def _crs_note(out_crs: str, language: Language) -> tuple[str, str]:
+    """The notes row naming the workbook's coordinate system."""
+    name = CRS_NAMES[out_crs]
+    if language == "zh":
+        text = f"{name}（经纬度，度）"
+        if out_crs in ("gcj02", "bd09"):
+            text += "：已按该坐标系偏移，可直接用于高德/腾讯或百度地图"
+        return ("坐标系", text)
+    text = f"{name} (lon/lat degrees)"
+    if out_crs in ("gcj02", "bd09"):
+        text += ": shifted for Amap/Tencent or Baidu maps"
+    return ("Coordinate system", text)
+
+
 def _display_width(text: str) -> int:
     """Width of ``text`` in Excel columns: Chinese characters take two."""
     return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
@@ -362,6 +397,7 @@ def write_xlsx(
     suggestions: SiteSuggestions | None = None,
     suggestion_layer: str | None = None,
     language: Language = "zh",
+    out_crs: str = "wgs84",
 ) -> Path:
     """Write a workbook for a meeting. Every text cell is a string cell, never a formula.
 
@@ -386,13 +422,21 @@ def write_xlsx(
         The analysis layer the suggestions are for, noted in the notes sheet.
     language
         {"zh", "en"}: language of headers, sheet names and notes.
+    out_crs
+        {"wgs84", "cgcs2000", "gcj02", "bd09"}: the system of every coordinate in the
+        workbook, named in the notes sheet and in the lon/lat headers.
 
     Returns
     -------
     pathlib.Path
         The written file.
     """
+    check_coordinate_system(out_crs)
     notes = _notes_table(scenario, coverage, suggestions, suggestion_layer, language)
+    notes = pd.concat(
+        [notes, pd.DataFrame([_crs_note(out_crs, language)], columns=notes.columns)],
+        ignore_index=True,
+    )
     sheets: list[_Sheet] = [
         (header(SHEETS, "notes", language), notes, None),
         (header(SHEETS, "summary", language), summary_table(coverage, language=language),
@@ -405,7 +449,8 @@ def write_xlsx(
     if suggestions is not None:
         sheets.append(
             (header(SHEETS, "suggestions", language),
-             suggestion_table(suggestions, language=language), SUGGESTION_COLUMNS)
+             suggestion_table(suggestions, language=language, out_crs=out_crs),
+             SUGGESTION_COLUMNS)
         )  # fmt: skip
     target = Path(path)
     with (
@@ -413,7 +458,11 @@ def write_xlsx(
         pd.ExcelWriter(temporary, engine="openpyxl") as writer,
     ):
         for name, table, columns in sheets:
-            output = table if columns is None else labelled(table, columns, language=language)
+            output = (
+                table
+                if columns is None
+                else labelled(table, columns, language=language, out_crs=out_crs)
+            )
             sheet_name = _sheet_name(name)
             output.to_excel(writer, sheet_name=sheet_name, index=False)
             text_as_text(writer.sheets[sheet_name])

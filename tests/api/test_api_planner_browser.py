@@ -276,6 +276,7 @@ def test_planner_exports_download_files_that_reopen(
     page.locator(".circles-whatif-add").click()
     _map_call(page, f"map.fire('click', {{latlng: L.latLng({lat}, {lon})}});")
     _whatif(page, 1)
+    page.locator("select[name=out_crs]").select_option("gcj02")
     files = {}
     for fmt in ("gpkg", "xlsx", "csv", "png"):
         with page.expect_download(timeout=180_000) as info:
@@ -289,13 +290,20 @@ def test_planner_exports_download_files_that_reopen(
         target = tmp_path / info.value.suggested_filename
         info.value.save_as(target)
         files[fmt] = target
-    assert files["gpkg"].name == "jingkou-stations.gpkg"
+    assert files["gpkg"].name == "jingkou-stations-gcj02.gpkg"
     layers = {str(row[0]) for row in pyogrio.list_layers(files["gpkg"])}
     assert "grids" in layers or any("grid" in name for name in layers)
     stations = pyogrio.read_dataframe(files["gpkg"], layer="stations")
     assert len(stations) == len(JINGKOU.stations) + 1, "the unsaved addition is in the export"
+    wgs = JINGKOU.stations.set_index("facility_id").geometry
+    shifted = stations.set_index("facility_id").geometry
+    first = wgs.index[0]
+    # GCJ-02, some 500 m off WGS-84 here
+    assert abs(shifted[first].x - wgs[first].x) > 0.003
     book = openpyxl.load_workbook(files["xlsx"], read_only=True)
     assert len(book.sheetnames) >= 3
+    notes = list(book[book.sheetnames[0]].iter_rows(values_only=True))
+    assert any(row[0] == "坐标系" and str(row[1]).startswith("GCJ-02") for row in notes)
     table = pd.read_csv(files["csv"])
     assert len(table) == 3 * len(JINGKOU.grids), "a row per grid and analysis layer"
     assert files["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -78,7 +78,7 @@ def test_suggestions_sheet_lists_rank_residents_added_and_grids(
     header, body = rows[0], rows[1:]
     assert header[:2] == ("排名", "候选点编号")
     column = {name: index for index, name in enumerate(header)}
-    assert {"新增覆盖人口", "服务网格", "经度", "纬度"} <= set(column)
+    assert {"新增覆盖人口", "服务网格", "经度(WGS-84)", "纬度(WGS-84)"} <= set(column)
     assert len(body) == len(suggestions.sites)
     assert [row[column["排名"]] for row in body] == list(range(1, len(body) + 1))
     added = sum(float(row[column["新增覆盖人口"]]) for row in body)  # type: ignore[arg-type]

@@ -194,6 +194,9 @@
     // Exports.
     var exportsBox = section(t("export_heading"), "circles-exports");
     exportsBox.appendChild(el("p", "circles-hint", t("export_hint")));
+    var exportCrs = field(exportsBox, t("export_crs"), select("out_crs", options.crsChoices.map(function (name) {
+      return { value: name, label: t("crs_" + name) };
+    }), "wgs84"));
     var exportRow = el("div", "circles-button-row");
     options.exports.forEach(function (format) {
       var node = button(t("export_" + format), "circles-export");
@@ -763,6 +766,7 @@
       var payload = {
         layer: state.layer,
         lang: (window.CIRCLES || {}).lang || "zh",
+        out_crs: exportCrs.value,
         edits: state.edits.map(function (edit) {
           var copy = { action: edit.action, layer: edit.layer, facility_id: edit.facility_id };
           if (edit.action !== "close") { copy.lon = edit.lon; copy.lat = edit.lat; }
