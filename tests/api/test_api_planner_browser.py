@@ -53,9 +53,7 @@ def planner(chromium: Any, planner_server: str) -> Iterator[Callable[..., Any]]:
         )
         page.on("pageerror", lambda error: page.errors.append(str(error)))  # type: ignore[attr-defined]
         page.goto(planner_server + "/planner", wait_until="load")
-        page.wait_for_function(
-            "document.querySelector('.folium-map').dataset.plannerStatus === 'ready'"
-        )
+        _wait_for(page, "document.querySelector('.folium-map').dataset.plannerStatus === 'ready'")
         return page
 
     yield open_page
@@ -63,16 +61,24 @@ def planner(chromium: Any, planner_server: str) -> Iterator[Callable[..., Any]]:
         context.close()
 
 
+def _wait_for(page: Any, expression: str, *, timeout: float = 30_000) -> None:
+    """Wait until ``expression`` is true, polled as a function: the page's
+    Content-Security-Policy forbids evaluating strings (eval) in it."""
+    page.wait_for_function(f"() => ({expression})", timeout=timeout)
+
+
 def _ready(page: Any) -> None:
-    page.wait_for_function(
-        "['ready', 'error'].includes(document.querySelector('.folium-map').dataset.plannerStatus)"
+    _wait_for(
+        page,
+        "['ready', 'error'].includes(document.querySelector('.folium-map').dataset.plannerStatus)",
     )
 
 
 def _whatif(page: Any, edits: int) -> dict[str, str]:
-    page.wait_for_function(
+    _wait_for(
+        page,
         "document.querySelector('.folium-map').dataset.whatifStatus === 'done'"
-        f" && document.querySelectorAll('.circles-edit').length === {edits}"
+        f" && document.querySelectorAll('.circles-edit').length === {edits}",
     )
     return {
         key: page.locator(f".circles-figure-{key} .circles-after").inner_text()
@@ -88,10 +94,9 @@ def _before(page: Any) -> dict[str, str]:
 
 
 def _map_call(page: Any, script: str) -> Any:
+    # No eval or new Function: the page's Content-Security-Policy forbids them.
     return page.evaluate(
-        "(script) => { const map = window[document.querySelector('.folium-map').id];"
-        " return new Function('map', script)(map); }",
-        script,
+        f"() => {{ const map = window[document.querySelector('.folium-map').id]; {script} }}"
     )
 
 
@@ -150,7 +155,7 @@ def test_planner_suggestions_match_the_api_and_the_cli_default_k(
     page = planner(VIEWPORTS["desktop"])
     assert page.locator("input[name=k]").input_value() == "10"
     page.locator(".circles-sites-run").click()
-    page.wait_for_function("document.querySelector('.folium-map').dataset.sitesStatus === 'done'")
+    _wait_for(page, "document.querySelector('.folium-map').dataset.sitesStatus === 'done'")
     answer = httpx.post(
         planner_server + "/api/sites", json={"layer": "stations", "k": 10}, timeout=120
     ).json()
@@ -175,7 +180,9 @@ def test_planner_whatif_add_move_close_undo_and_save(
     _map_call(page, f"map.fire('click', {{latlng: L.latLng({lat}, {lon})}});")
     added = _whatif(page, 1)
     assert int(added["covered"].replace(",", "")) > int(before["covered"].replace(",", ""))
-    assert int(page.evaluate("document.querySelector('.folium-map').dataset.changedGrids")) > 0
+    assert (
+        int(page.evaluate("() => document.querySelector('.folium-map').dataset.changedGrids")) > 0
+    )
     assert page.locator(".circles-marker-added").count() == 1
 
     # move: drag the added station some 600 m east
@@ -214,7 +221,7 @@ def test_planner_whatif_add_move_close_undo_and_save(
     page.locator(".circles-whatif-save").click()
     page.locator("input[name=token]").fill("wrong-token-000000")
     page.locator(".circles-whatif-save").click()
-    page.wait_for_function("document.querySelector('.folium-map').dataset.whatifStatus === 'error'")
+    _wait_for(page, "document.querySelector('.folium-map').dataset.whatifStatus === 'error'")
     assert "令牌不正确" in page.locator(".circles-whatif-status").inner_text()
     assert httpx.get(planner_server + "/api/layers/stations").json() == stations_before
     assert page.locator(".circles-edit").count() == 2
@@ -222,7 +229,7 @@ def test_planner_whatif_add_move_close_undo_and_save(
     # the right token: both edits are saved and the page shows the new scenario
     page.locator("input[name=token]").fill(TOKEN)
     page.locator(".circles-whatif-save").click()
-    page.wait_for_function("document.querySelector('.folium-map').dataset.whatifStatus === 'saved'")
+    _wait_for(page, "document.querySelector('.folium-map').dataset.whatifStatus === 'saved'")
     after = httpx.get(planner_server + "/api/layers/stations").json()
     assert len(after["features"]) == len(stations_before["features"]) + 1
     new = [f for f in after["features"] if f["properties"]["facility_id"].startswith("new-")]
@@ -230,7 +237,7 @@ def test_planner_whatif_add_move_close_undo_and_save(
     _ready(page)
     assert _before(page)["covered"] == moved["covered"]
     assert page.locator(".circles-edit").count() == 0
-    assert page.evaluate("sessionStorage.getItem('circles-planner-token')") == TOKEN
+    assert page.evaluate("() => sessionStorage.getItem('circles-planner-token')") == TOKEN
     assert page.errors == []
 
 
@@ -254,9 +261,7 @@ def test_planner_refused_upload_shows_its_report(
     )
     page.locator("input[name=token]").fill(TOKEN)
     page.locator(".circles-upload-run").click()
-    page.wait_for_function(
-        "document.querySelector('.folium-map').dataset.uploadStatus === 'refused'"
-    )
+    _wait_for(page, "document.querySelector('.folium-map').dataset.uploadStatus === 'refused'")
     table = page.locator(".circles-report-table")
     assert table.locator("th").all_inner_texts() == ["行", "列", "值", "问题", "修改建议"]
     rows = table.locator("tr").all_inner_texts()[1:]
@@ -281,7 +286,8 @@ def test_planner_exports_download_files_that_reopen(
     for fmt in ("gpkg", "xlsx", "csv", "png"):
         with page.expect_download(timeout=180_000) as info:
             page.locator(f".circles-export[data-format={fmt}]").click()
-            page.wait_for_function(
+            _wait_for(
+                page,
                 "document.querySelector('.circles-export-status').dataset.kind !== ''",
                 timeout=180_000,
             )
