@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from bench._baseline import BaselineLayer, baseline_analysis
 from bench._graphs import BenchInputs, bench_inputs, graph_from_osm, node_lonlat, synthetic_lattice
 from bench._nearest import compare_nearest
 from bench._reference import exact_service_area
+from bench._scaling import ScalingRow, scaling_rows
 from geo import settings
 from geo.analysis import (
     DEFAULT_RULES,
@@ -37,6 +40,9 @@ from geo.analysis import (
     WalkNetwork,
     network_from_graph,
 )
+from geo.analysis._netcache import save_arrays
+from geo.analysis._paths import nearest_source
+from geo.analysis._segments import STREET_QUAD_SEGS
 from geo.analysis.service_areas import layer_areas
 
 logger = logging.getLogger("bench")
@@ -85,6 +91,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="timed repeats of fast parts")
     parser.add_argument("--points", type=int, default=10_000, help="nearest-facility queries")
     parser.add_argument("-k", type=int, default=1, help="nearest facilities per query point")
+    parser.add_argument(
+        "--scaling", default="100,1000,5000",
+        help="facility counts of the scaling table, comma-separated; 'none' skips it",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -102,6 +112,37 @@ def project_analysis(network: WalkNetwork, inputs: BenchInputs) -> dict[str, Lay
         layer: engine.layer_coverage(inputs.facilities[layer], DEFAULT_RULES[layer])
         for layer in LAYERS
     }
+
+
+def search_floor(network: WalkNetwork, inputs: BenchInputs) -> float:
+    """CPU seconds of the three layers' multi-source searches alone (facilities snapped)."""
+    arrays = network.require_arrays()
+    snaps = []
+    for layer in LAYERS:
+        x, y = network.points_to_metric(inputs.facilities[layer])
+        snaps.append(network.snap(x, y))
+    cpu = time.process_time()
+    for snapped in snaps:
+        nearest_source(arrays, snapped)
+    return time.process_time() - cpu
+
+
+def _scaling(
+    network: WalkNetwork, inputs: BenchInputs, counts: str, *, seed: int
+) -> list[ScalingRow]:
+    if counts.strip().lower() == "none":
+        return []
+    wanted = tuple(int(c) for c in counts.split(",") if c.strip())
+    with tempfile.TemporaryDirectory() as folder:
+        cache = Path(folder) / "network.npz"
+        save_arrays(
+            cache, network.require_arrays(), network.pieces, network.crs,
+            width=settings.street_buffer_m, quad_segs=STREET_QUAD_SEGS,
+        )  # fmt: skip
+        grids = Path(folder) / "grids.gpkg"
+        inputs.grids.to_file(grids, driver="GPKG")
+        logger.info("facility scaling: %s facilities, one process each", counts)
+        return scaling_rows(cache, grids, wanted, seed=seed)
 
 
 def _check_reached(
@@ -201,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         logger.info("project analysis, repeat %d: %.3f s (CPU %.3f s)", repeat + 1, seconds, cpu)
     warm_s = min(_timed(partial(project_analysis, network, inputs))[0] for _ in range(args.repeats))
     project_s = min(cold_s)
+    project_cpu = statistics.median(cold_cpu)
+    floor_cpu = min(search_floor(network, inputs) for _ in range(args.repeats))
+    scaling = _scaling(network, inputs, args.scaling, seed=args.seed)
 
     # (a) the osmnx approach
     share = min(max(args.baseline_share, 0.0), 1.0)
@@ -250,6 +294,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         for layer in LAYERS
     }
+    union_areas = {
+        layer: _area_figures(
+            list(gpd.GeoSeries([coverage[layer].union], crs=4326).to_crs(crs)),
+            [shapely.union_all(np.asarray(reference_polygons[layer], dtype=object))],
+        )
+        for layer in LAYERS
+    }
     baseline_areas = {
         layer: _area_figures(baseline[layer].polygons, reference_polygons[layer])
         for layer in LAYERS
@@ -272,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
 
     stats = network.stats()
     speedup = baseline_s / project_s
+    speedup_cpu = baseline_cpu * scale / project_cpu
+    union_total = _sum_figures(list(union_areas.values()))
     project_total = _sum_figures(list(project_areas.values()))
     baseline_total = _sum_figures(list(baseline_areas.values()))
     lines = [
@@ -301,9 +354,14 @@ def main(argv: list[str] | None = None) -> int:
             if extrapolated
             else f"  osmnx approach, one run: {baseline_s:.1f} s"
         ),
+        f"  project CPU time, fresh network each run: median {project_cpu:.3f} s "
+        f"(runs: {', '.join(f'{c:.3f}' for c in cold_cpu)}); osmnx approach CPU time "
+        f"{baseline_cpu * scale:.1f} s",
         f"  speedup: {speedup:.1f}x (with the project's network preparation: "
         f"{baseline_s / (project_s + min(network_s)):.1f}x; warm: {baseline_s / warm_s:.1f}x; "
-        f"by CPU time: {baseline_cpu * scale / min(cold_cpu):.1f}x)",
+        f"by CPU time: {speedup_cpu:.1f}x)",
+        f"  multi-source search floor (the three layers' searches alone, CPU, best of "
+        f"{args.repeats}): {floor_cpu:.3f} s; analysis / floor: {project_cpu / floor_cpu:.1f}x",
         f"  reached node sets: {equal} of {compared} facilities equal to osmnx ego_graph's; "
         f"{reached_nodes:,} reached nodes in all, equal to networkx Dijkstra's, "
         f"max |metres difference| {max_diff:.2e}",
@@ -326,6 +384,34 @@ def main(argv: list[str] | None = None) -> int:
     if extrapolated:
         lines.append("  (osmnx columns: over the facilities it ran on)")
     lines += [
+        "  each layer's service circle (the project's layer polygon vs the union of the "
+        "reference areas):",
+        f"  {'layer':<12}{'reference km2':>15}{'missed':>16}{'extra':>15}",
+    ]
+    for layer in LAYERS:
+        u = union_areas[layer]
+        lines.append(
+            f"  {layer:<12}{u.reference_km2:>15.2f}{u.missed_share:>16.4%}{u.extra_share:>15.4%}"
+        )
+    lines.append(
+        f"  {'all':<12}{union_total.reference_km2:>15.2f}{union_total.missed_share:>16.4%}"
+        f"{union_total.extra_share:>15.4%}"
+    )
+    if scaling:
+        base = scaling[0]
+        lines += [
+            "",
+            f"(d) facility scaling: stations rule ({DEFAULT_RULES['stations'].label}), random "
+            "nodes, one process per count reading the network from its binary cache",
+            f"  {'facilities':>10}{'CPU s':>9}{'wall s':>9}{'x CPU of first':>16}"
+            f"{'peak MiB':>10}{'network MiB':>13}",
+        ]
+        for row in scaling:
+            lines.append(
+                f"  {row.facilities:>10,}{row.cpu_s:>9.3f}{row.wall_s:>9.3f}"
+                f"{row.cpu_s / base.cpu_s:>16.2f}{row.peak_mib:>10.0f}{row.network_mib:>13.0f}"
+            )
+    lines += [
         "",
         f"(c) nearest {nearest_layer} facility, {near.points:,} random node positions, k={near.k}, "
         "node to node (points and facilities stand on nodes)",
@@ -340,9 +426,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{1000 * route_s / len(route_lon):.1f} ms per point ({len(route_lon)} points)",
         "",
         f"speedup_vs_osmnx_full_analysis: {speedup:.1f}",
+        f"speedup_by_cpu: {speedup_cpu:.1f}",
+        f"search_floor_cpu_s: {floor_cpu:.4f}",
+        f"analysis_vs_search_floor: {project_cpu / floor_cpu:.1f}",
         f"missed_area_share: {project_total.missed_share:.5f}",
+        f"extra_area_share: {project_total.extra_share:.5f}",
+        f"layer_missed_area_share: {union_total.missed_share:.5f}",
+        f"layer_extra_area_share: {union_total.extra_share:.5f}",
         f"nearest_time_vs_pandana: {near.ratio:.3f}",
     ]
+    if scaling:
+        lines.append(f"facilities_{scaling[-1].facilities}_vs_{scaling[0].facilities}_cpu: "
+                     f"{scaling[-1].cpu_s / scaling[0].cpu_s:.2f}")  # fmt: skip
+        lines.append(f"scaling_peak_mib: {max(row.peak_mib for row in scaling):.0f}")
     print("\n".join(lines))
     return 0
 
