@@ -145,6 +145,43 @@ def run(instance: Instance, *, edits: int, seed: int) -> None:
         f"   baseline: full layer_coverage        {_ms(full_layer)}   "
         f"{statistics.median(full_layer) / add_median:6.1f}x one add"
     )
+    _redraws(base, stations, somewhere, edits=edits)
+
+
+def _redraws(
+    base: WhatIf, stations: list[str], somewhere: Callable[[], tuple[float, float]], *, edits: int
+) -> None:
+    """Edits with the stations' service circle redrawn after each, against a rebuild."""
+    scenario = base.fork("redraw")
+    start = time.perf_counter()
+    scenario.service_circle("stations")
+    first = time.perf_counter() - start
+
+    def edit_and_draw(call: Callable[[], object]) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        call()
+        scenario.service_circle("stations")
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    figures: dict[str, list[tuple[float, float]]] = {"add": [], "move": [], "close": []}
+    for i in range(edits):
+        figures["add"].append(edit_and_draw(partial(scenario.add, "stations", *somewhere())))
+        figures["move"].append(
+            edit_and_draw(partial(scenario.move, "stations", stations[i], *somewhere()))
+        )
+        figures["close"].append(
+            edit_and_draw(partial(scenario.close, "stations", stations[edits + i]))
+        )
+    rebuild = _time(lambda: base.fork("rebuild").service_circle("stations"))
+    print(f"   stations service circle, first drawn: {1000 * first:8.2f} ms")
+    for action, pairs in figures.items():
+        walls = [w for w, _ in pairs]
+        cpus = [c for _, c in pairs]
+        print(
+            f"   {action} + redrawn circle     {_ms(walls)}   CPU median "
+            f"{1000 * statistics.median(cpus):8.2f} ms"
+        )
+    print(f"   baseline: the circle drawn in full   {1000 * rebuild:8.2f} ms")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -191,6 +191,7 @@ class EdgePieces:
         edge: IntArray,
         along: FloatArray,
         access: FloatArray,
+        among: IntArray | None = None,
     ) -> tuple[IntArray, GeomArray]:
         """Streets and street pieces within ``limit`` walking metres of the nearest source.
 
@@ -207,6 +208,8 @@ class EdgePieces:
         edge, along, access
             Per source: its street, metres along it from ``u``, and its straight-line
             access distance.
+        among
+            Only these streets (indices); ``None`` for all.
 
         Returns
         -------
@@ -215,8 +218,9 @@ class EdgePieces:
             partly reached ones and of the sources' own reached stretches.
         """
         a = self._arrays
-        near = np.minimum(node_metres[a.edge_u], node_metres[a.edge_v]) <= limit
-        candidate = np.flatnonzero(near)
+        pool = np.arange(a.n_edges) if among is None else np.asarray(among, dtype=np.int64)
+        near = np.minimum(node_metres[a.edge_u[pool]], node_metres[a.edge_v[pool]]) <= limit
+        candidate = pool[near]
         whole_edges, pieces = self._cut(
             candidate,
             node_metres[a.edge_u[candidate]],

@@ -61,6 +61,7 @@ __all__ = [
     "NodeDistances",
     "areas_frame",
     "layer_areas",
+    "layer_union",
     "node_distances",
     "service_areas",
 ]
@@ -198,12 +199,36 @@ def _buffered_union(
     return union
 
 
-def _layer_union(
-    network: WalkNetwork, snaps: Snaps, nearest_m: FloatArray, limit: float
+def layer_union(
+    network: WalkNetwork,
+    snaps: Snaps,
+    nearest_m: FloatArray,
+    limit: float,
+    *,
+    edges: IntArray | None = None,
 ) -> BaseGeometry:
-    """The layer's polygon from its multi-source search (see the module docstring)."""
+    """A layer's polygon from its multi-source search (see the module docstring).
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    snaps
+        The layer's facilities on the streets.
+    nearest_m
+        Per node, walking metres to the nearest facility (``inf`` if none within reach).
+    limit
+        The rule's reach, walking metres.
+    edges
+        Only these streets (sorted indices), for a polygon that is exact near them.
+
+    Returns
+    -------
+    shapely.Geometry
+        Metres of ``network.crs``.
+    """
     whole, pieces = network.pieces.covered(
-        nearest_m, limit, edge=snaps.edge, along=snaps.along, access=snaps.access
+        nearest_m, limit, edge=snaps.edge, along=snaps.along, access=snaps.access, among=edges
     )
     near = snaps.access <= limit
     access = _access_lines(snaps)[near]
@@ -350,7 +375,7 @@ def layer_areas(
             approximate=False,
             x=x,
             y=y,
-            union=_layer_union(network, snaps, nearest_m, limit)
+            union=layer_union(network, snaps, nearest_m, limit)
             if len(snaps)
             else shapely.Polygon(),
             distances=distances,

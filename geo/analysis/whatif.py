@@ -22,8 +22,10 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.analysis._demand import DemandIndex
+from geo.analysis._redraw import LayerCircle
 from geo.analysis.rules import DEFAULT_RULES, ServiceRule
 from geo.coords import CoordinateSystem, convert
 from geo.errors import AnalysisError, ConflictingEditError, ScenarioError
@@ -74,6 +76,7 @@ class _Layer:
     counts: npt.NDArray[np.int32]
     open_base: set[str]
     new: dict[str, tuple[str, float, float, IntArray, Literal["added", "moved"]]]
+    circle: LayerCircle | None = None
 
     def copy(self) -> _Layer:
         return _Layer(
@@ -83,6 +86,7 @@ class _Layer:
             counts=self.counts.copy(),
             open_base=set(self.open_base),
             new=dict(self.new),
+            circle=None if self.circle is None else self.circle.copy(),
         )
 
 
@@ -273,6 +277,8 @@ class WhatIf:
         state.counts[row] += 1
         state.new[facility_id] = (name or facility_id, x, y, row, "added")
         self._edits.append(Edit("add", layer, facility_id, x, y))
+        if state.circle is not None:
+            state.circle.add(facility_id, *self._metric(x, y))
         return facility_id
 
     def close(self, layer: str, facility_id: str) -> None:
@@ -293,6 +299,8 @@ class WhatIf:
         state = self._state(layer)
         self._remove(state, layer, facility_id)
         self._edits.append(Edit("close", layer, facility_id))
+        if state.circle is not None:
+            state.circle.remove(facility_id)
 
     def move(
         self,
@@ -330,6 +338,55 @@ class WhatIf:
         state.counts[row] += 1
         state.new[facility_id] = (label, x, y, row, status)
         self._edits.append(Edit("move", layer, facility_id, x, y))
+        if state.circle is not None:
+            state.circle.move(facility_id, *self._metric(x, y))
+
+    def service_circle(self, layer: str) -> BaseGeometry:
+        """The layer's service circle in this scenario (EPSG:4326).
+
+        Built in full on the first call for a layer; after that every add, move or close
+        redraws it only where the edit reaches (the facility's reach plus the street-side
+        width), on a street network. With a straight-line rule or in approximate mode it
+        is the union of the facilities' circles.
+
+        Parameters
+        ----------
+        layer
+            The analysis layer.
+
+        Returns
+        -------
+        shapely.Geometry
+            Polygon or MultiPolygon, lon/lat degrees.
+        """
+        state = self._state(layer)
+        network = self.engine.network
+        if network.approximate or state.rule.straight_line:
+            from geo.analysis.service_areas import layer_areas
+
+            union = layer_areas(network, self.facilities(layer), state.rule).union
+            return self._to_wgs84(union)
+        if state.circle is None:
+            places = {
+                str(fid): self._metric(point.x, point.y)
+                for fid, point in zip(
+                    state.base["facility_id"].astype(str), state.base.geometry, strict=True
+                )
+                if str(fid) in state.open_base
+            }
+            places.update({fid: self._metric(e[1], e[2]) for fid, e in state.new.items()})
+            state.circle = LayerCircle(network, state.rule.max_metres, places)
+        return self._to_wgs84(state.circle.polygon)
+
+    def _metric(self, lon: float, lat: float) -> tuple[float, float]:
+        x, y = self.engine.network.to_metric([lon], [lat])
+        return float(x[0]), float(y[0])
+
+    def _to_wgs84(self, geometry: BaseGeometry) -> BaseGeometry:
+        result: BaseGeometry = self.engine.network.geometry_to_wgs84(
+            np.array([geometry], dtype=object)
+        )[0]
+        return result
 
     def covered(self, layer: str) -> npt.NDArray[np.bool_]:
         """Which demand units the layer's circle covers (a new array).
