@@ -9,7 +9,7 @@ from typing import cast
 import click
 
 from api.cli._batch_files import WRITERS, write_city_map
-from api.cli._options import network_options
+from api.cli._options import network_options, speed_option
 from geo import settings
 from geo.batch import BatchOptions, run_batch
 from geo.errors import GeoError
@@ -48,6 +48,7 @@ _CITY_MAP = "map.html"
     help="Process workers of the local cluster (default: one per core, at most one per district).",
 )
 @network_options
+@speed_option
 @click.option(
     "--layer",
     type=click.Choice(ANALYSIS_LAYERS),
@@ -81,6 +82,7 @@ def command(
     graphml: Path | None,
     download: bool | None,
     cache_folder: Path | None,
+    speed_kmh: float | None,
     layer: str,
     k: int,
     language: str,
@@ -110,6 +112,7 @@ def command(
         cache_folder=None if cache_folder is None else str(cache_folder),
         sites_layer=cast(AnalysisLayer, layer),
         k=k,
+        speed_kmh=speed_kmh,
         language=cast(Language, language),
         writers=WRITERS,
     )

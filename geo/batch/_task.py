@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from geo.analysis.coverage import LayerCoverage
-from geo.analysis.network import walk_network
 from geo.analysis.underserved import underserved_grids
 from geo.batch._results import CircleFigures, DistrictFailure, DistrictSummary
 from geo.batch._scenarios import load_source, source_name
@@ -117,6 +116,8 @@ class BatchOptions:
         Layer that gets suggested sites, one of {"stations", "centres", "rest_points"}.
     k
         Number of sites to suggest per district (maximal covering, greedy).
+    speed_kmh
+        Walking speed of every rule, km/h; None uses each scenario's, else the setting.
     language
         {"zh", "en"}: language of the maps' labels.
     writers
@@ -128,6 +129,7 @@ class BatchOptions:
     cache_folder: str | None = None
     sites_layer: AnalysisLayer = "stations"
     k: int = 10
+    speed_kmh: float | None = None
     language: Language = "zh"
     writers: DistrictWriters = field(default_factory=DistrictWriters)
 
@@ -168,14 +170,14 @@ def _analyse(
     source: str, name: str, staging: Path, options: BatchOptions
 ) -> tuple[Scenario, WalkNetwork, dict[str, LayerCoverage], Suggestions]:
     """Analyse one district and write its files into ``staging``."""
-    scenario = load_source(source)
-    network = walk_network(
-        scenario.boundary,
+    district = District.load(
+        load_source(source),
         osm_file=options.osm,
         cache_folder=options.cache_folder,
         download=options.download,
+        speed_kmh=options.speed_kmh,
     )
-    district = District(scenario, network)
+    scenario, network = district.scenario, district.network
     coverage = {key: layer.result for key, layer in district.coverage_by_layer().items()}
     write_coverage_files(staging, scenario=scenario, coverage=coverage, network=network)
     writers = options.writers
