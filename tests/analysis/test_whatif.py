@@ -16,7 +16,7 @@ from geo.analysis.rules import ServiceRule
 from geo.analysis.siting import maximal_covering_sites
 from geo.analysis.whatif import WhatIf, compare
 from geo.coords import convert
-from geo.errors import AnalysisError, ScenarioError
+from geo.errors import AnalysisError, ConflictingEditError, ScenarioError
 from geo.scenario import load_scenario
 
 METRIC = "EPSG:32650"
@@ -259,7 +259,7 @@ def test_edit_errors_say_what_is_wrong(
         scenario.close("stations", "S1")
     with pytest.raises(ScenarioError, match="no open facility 'S1'"):
         scenario.move("stations", "S1", *lonlat(0, 0))
-    with pytest.raises(ScenarioError, match="facility_id 'S2' already exists"):
+    with pytest.raises(ConflictingEditError, match="facility_id 'S2' already exists"):
         scenario.add("stations", *lonlat(0, 0), facility_id="S2")
     with pytest.raises(AnalysisError, match=r"lon 3560000\.0, lat 500000\.0 is not a lon/lat"):
         scenario.add("stations", 3_560_000.0, 500_000.0)
