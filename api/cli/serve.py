@@ -98,4 +98,10 @@ def command(
         f"serving scenario {settings.scenario!r} at {url}  "
         f"(courier: {url}courier, planner: {url}planner, API: {url}docs)"
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=settings.access_log,
+    )

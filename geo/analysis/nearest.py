@@ -118,6 +118,9 @@ class NearestFacilities:
         else:
             self._x, self._y = np.empty(0), np.empty(0)
         self._tree = cKDTree(np.column_stack([self._x, self._y]))
+        # Facility locations in lon/lat, for straight-line routes without a projection
+        # per answer.
+        self._lon, self._lat = network.to_wgs84(self._x, self._y)
         self._snaps: Snaps | None = None
         if not network.approximate:
             arrays = network.require_arrays()
@@ -184,11 +187,24 @@ class NearestFacilities:
     def _query_straight(self, x: float, y: float, k: int) -> list[NearestResult]:
         count = min(k, len(self))
         dist, idx = self._tree.query([x, y], k=count)
+        lon, lat = self.network.to_wgs84([x], [y])  # one projection for every answer
+        origin = (float(lon[0]), float(lat[0]))
         results = []
         for d, i in zip(np.atleast_1d(dist), np.atleast_1d(idx), strict=True):
             metres = float(d) * settings.detour_factor
-            line = np.array([[x, y], [self._x[i], self._y[i]]])
-            results.append(self._result(int(i), metres, line, 0.0, False, approximate=True))
+            end = origin if d <= 1e-9 else (float(self._lon[i]), float(self._lat[i]))
+            results.append(
+                NearestResult(
+                    facility_id=str(self._ids[i]),
+                    name=str(self._names[i]),
+                    metres=metres,
+                    minutes=metres / self._per_minute,
+                    route=LineString([origin, end]),
+                    access_m=0.0,
+                    far_from_street=False,
+                    approximate=True,
+                )
+            )
         return results
 
     def _result(
