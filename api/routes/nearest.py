@@ -15,10 +15,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.routes._deps import current_snapshot
-from api.state import ANALYSIS_LAYERS
 from geo.coords import convert
 from geo.hours import DISTRICT_TIMEZONE, OpeningHours, opening_hours
 from geo.layers import AMENITY_KEYS
+from geo.scenario import ANALYSIS_LAYERS
 
 __all__ = ["router"]
 
