@@ -9,31 +9,70 @@ import click
 
 __all__ = ["main"]
 
-#: command name -> module under ``api.cli`` that defines a click command called ``command``.
-COMMANDS: dict[str, str] = {
-    "validate": "api.cli.validate",
-    "sites": "api.cli.sites",
-    "report": "api.cli.report",
-    "network": "api.cli.network",
-    "serve": "api.cli.serve",
-    "analyze": "api.cli.analyze",
-    "nearest": "api.cli.nearest",
-    "batch": "api.cli.batch",
+#: command name -> (module under ``api.cli`` that defines a click command called
+#: ``command``, the command's one-line summary as ``circles --help`` shows it).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": (
+        "api.cli.validate",
+        "Check FILE as a LAYER and print every problem with its row, column, value and fix.",
+    ),
+    "sites": (
+        "api.cli.sites",
+        "Suggest sites for new facilities and write suggestions.geojson and summary.json.",
+    ),
+    "report": (
+        "api.cli.report",
+        "Write the exports of a scenario: coverage of every layer, suggested sites, a map.",
+    ),
+    "network": (
+        "api.cli.network",
+        "Build the walking network of a district, cache it, and report its size.",
+    ),
+    "serve": (
+        "api.cli.serve",
+        "Serve the public map (/), the courier map (/courier), the planner map (/planner) "
+        "and the API (/docs).",
+    ),
+    "analyze": (
+        "api.cli.analyze",
+        "Analyse the service circles of every layer and write the results to --out.",
+    ),
+    "nearest": (
+        "api.cli.nearest",
+        "Print the k nearest facilities of a layer from a point, by walking time, as JSON.",
+    ),
+    "batch": (
+        "api.cli.batch",
+        "Analyse every SCENARIO (bundled name or folder) and the districts of --city.",
+    ),
 }
 
 
 class _LazyGroup(click.Group):
-    """A group that imports a command's module only when that command runs."""
+    """A group that imports a command's module only when that command runs.
+
+    ``circles --help`` lists the commands from :data:`COMMANDS` without importing them.
+    """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module_name = COMMANDS.get(cmd_name)
-        if module_name is None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
             return None
-        command: click.Command = importlib.import_module(module_name).command
+        command: click.Command = importlib.import_module(entry[0]).command
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [
+            (name, click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit))
+            for name in names
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=_LazyGroup)

@@ -30,17 +30,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geo.analysis._demand import DemandIndex
-from geo.analysis._exact import (
-    ExactResult,
-    ExactStatus,
-    reduce_instance,
-    solve_lscp,
-    solve_mclp,
-)
 from geo.analysis._greedy import lazy_greedy
 from geo.errors import AnalysisError
 
 if TYPE_CHECKING:
+    from geo.analysis._exact import ExactResult, ExactStatus
     from geo.analysis.coverage import CoverageEngine
     from geo.analysis.rules import ServiceRule
 
@@ -199,6 +193,9 @@ def maximal_covering(
     proven = greedy.objective >= greedy.upper_bound
     exact: ExactResult | None = None
     if method == "exact" or (method == "auto" and not proven):
+        # PuLP loads slowly; only an exact solve needs it
+        from geo.analysis._exact import reduce_instance, solve_mclp
+
         instance = reduce_instance(matrix, remaining)
         if method == "exact" or instance.terms <= MAX_EXACT_TERMS:
             exact = solve_mclp(instance, k, time_limit_s=time_limit_s, start=greedy.selected)
@@ -328,6 +325,8 @@ def set_covering(
         best_single = float(np.asarray(matrix.astype(np.float64) @ remaining).max())
         bound = float(math.ceil((required - tolerance) / best_single))
         if method == "exact" or (method == "auto" and len(selected) > bound):
+            from geo.analysis._exact import reduce_instance, solve_lscp
+
             instance = reduce_instance(matrix, remaining)
             if method == "exact" or instance.terms <= MAX_EXACT_TERMS:
                 exact = solve_lscp(

@@ -24,7 +24,6 @@ from geo.export._labels import (
     demo_notice,
 )
 from geo.export.gpkg import geopackage_layers, write_geopackage
-from geo.export.static_map import map_language, planner_figure, render_png
 from geo.export.tables import (
     grid_coverage_table,
     grid_table,
@@ -174,6 +173,8 @@ def write_report(
             language=language,
             out_crs=out_crs,
         )
+    from geo.export.static_map import render_png
+
     written["png"] = render_png(
         paths["png"],
         scenario=scenario,
@@ -184,3 +185,13 @@ def write_report(
     )
     logger.info("report in %s: %s", folder, ", ".join(path.name for path in written.values()))
     return written
+
+
+def __getattr__(name: str) -> object:
+    """The static map's functions, imported on first use (matplotlib loads slowly)."""
+    if name in ("map_language", "planner_figure", "render_png"):
+        from geo.export import static_map
+
+        return getattr(static_map, name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

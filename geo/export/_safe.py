@@ -10,9 +10,12 @@ spreadsheet evaluates, and keeps its text unchanged. Numbers stay numbers.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from openpyxl.worksheet.worksheet import Worksheet
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = ["FORMULA_START", "csv_safe", "text_as_text", "write_safe_csv"]
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from geo.coords import check_coordinate_system
 from geo.export._atomic import atomic_path
@@ -369,6 +368,8 @@ def _display_width(text: str) -> int:
 
 def _format_sheet(sheet: Worksheet, keys: list[str], *, table: bool = True) -> None:
     """Set column widths and number formats; freeze and filter the header row."""
+    from openpyxl.utils import get_column_letter  # only workbooks need it
+
     for position, key in enumerate(keys, start=1):
         letter = get_column_letter(position)
         cells = [str(cell.value) for cell in sheet[letter] if cell.value is not None]

@@ -17,19 +17,21 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 import geopandas as gpd
-import openpyxl
 import pandas as pd
 import pyogrio
 import pyproj
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from shapely.geometry.base import BaseGeometry
 
 from geo.layers._budget import HEADER_ROWS, Budget, check_archive, check_size
 from geo.layers._cells import cell_text, is_blank
 from geo.layers._validate import FileProblemError, Problem, ValidationReport
+
+if TYPE_CHECKING:
+    import openpyxl
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 __all__ = ["EXTENSIONS", "FileFormat", "FileProblemError", "RawTable", "read_table"]
 
@@ -253,6 +255,8 @@ def _open_workbook(path: Path, budget: Budget) -> openpyxl.Workbook:
     try:
         with zipfile.ZipFile(path) as archive:
             check_archive(path, archive, budget)
+        import openpyxl  # only workbooks need it, and it loads slowly
+
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileProblemError:
         raise
@@ -307,7 +311,9 @@ def _read_xlsx(
 ) -> pd.DataFrame:
     workbook = _open_workbook(path, budget)
     try:
-        sheets = {str(sheet.title): cast(ReadOnlyWorksheet, sheet) for sheet in workbook.worksheets}
+        sheets = {
+            str(sheet.title): cast("ReadOnlyWorksheet", sheet) for sheet in workbook.worksheets
+        }
         names = list(sheets)
         if source_layer is None and layer not in names and len(names) > 1:
             names = [name for name, sheet in sheets.items() if _has_cells(path, sheet, budget)]

@@ -431,7 +431,7 @@ def test_time_limited_exact_run_keeps_the_better_answer(monkeypatch: pytest.Monk
         # an incumbent worse than the greedy's, and the solver's bound at the time limit
         return _exact.ExactResult((1,), 29.0, "time limit", bound=60.0, seconds=1.0, solver="x")
 
-    monkeypatch.setattr("geo.analysis.siting.solve_mclp", stopped_early)
+    monkeypatch.setattr("geo.analysis._exact.solve_mclp", stopped_early)
     solution = maximal_covering(sp.csr_matrix(dense), residents, 2, method="exact")
     assert solution.method == "greedy"
     assert solution.residents_added == 49.0
@@ -459,7 +459,7 @@ def test_set_covering_falls_back_when_the_solver_finds_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     reach, residents, covered = random_instance(2, 80, 500, 0.03)
-    monkeypatch.setattr("geo.analysis.siting.solve_lscp", lambda *args, **kwargs: None)
+    monkeypatch.setattr("geo.analysis._exact.solve_lscp", lambda *args, **kwargs: None)
     solution = set_covering(reach, residents, covered=covered, method="exact")
     assert solution.method == "greedy"
     assert len(solution.selected) == solution.greedy_objective
