@@ -20,6 +20,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 import geo
+from api._json import RoundedJSONResponse
 from api._middleware import TILE_HOSTS, BodySizeLimit, SecurityHeaders
 from api.errors import add_exception_handlers
 from api.routes import coverage, docs, exports, health, layers, maps, nearest, scenario, sites
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # Numbers rounded to what they mean (metres, minutes, shares, residents).
+        default_response_class=RoundedJSONResponse,
     )
     app.add_middleware(BodySizeLimit, limit=chosen.max_upload_bytes)
     # Around every answer (a 413 too), inside the compression: it reads the pages' scripts.
