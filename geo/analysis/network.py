@@ -425,7 +425,7 @@ def network_from_graphml(path: str | Path) -> WalkNetwork:
     except (OSError, ValueError, KeyError, SyntaxError) as exc:
         msg = f"cannot read GraphML file {str(file)!r}: {exc}; rebuild it from OSM data"
         raise NetworkError(msg) from exc
-    return network_from_graph(graph, source="graphml")
+    return network_from_graph(graph, source="graphml", graph_file=file)
 
 
 def _read_osm_file(path: Path, shape: BaseGeometry | None) -> nx.MultiDiGraph:

@@ -1,0 +1,121 @@
+"""Benchmark: start-up time and memory of ``circles serve`` on a real network, cold and warm.
+
+Run ``python -m bench.serve_start FILE.osm.pbf``. A scenario is made for the extract
+(the boundary is the convex hull of the walking graph's nodes; the benchmark's random
+facilities and Voronoi grids, fixed seed) in a temporary data folder; then ``circles
+serve --osm FILE`` is started twice on it with one empty cache folder: *cold* (the
+network is built from the file and cached) and *warm* (read back from the cache). Each
+start is timed from the process start to the first answer of ``/healthz``; the server's
+resident memory (``VmRSS``) and peak (``VmHWM``) are read from ``/proc`` then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.load import _free_port
+
+_START = (
+    "import sys; from pathlib import Path; from geo import settings; "
+    "settings.data_folder = Path(sys.argv[1]); from api.cli import main; main(sys.argv[2:])"
+)
+
+
+def _memory(pid: int) -> dict[str, float]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key = line.split(":")[0]
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(line.split()[1]) / 1024.0
+    return fields
+
+
+def _scenario(osm: Path, data: Path) -> None:
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from bench._graphs import bench_inputs, graph_from_osm
+
+    graph = graph_from_osm(osm)
+    inputs = bench_inputs(graph, label=osm.name, query_points=1)
+    folder = data / "scenarios" / "bench"
+    folder.mkdir(parents=True)
+    grids = inputs.grids
+    hull = shapely.union_all(grids.geometry.to_numpy()).convex_hull
+    gpd.GeoDataFrame(geometry=[hull], crs=grids.crs).to_file(folder / "boundary.geojson")
+    grids.to_file(folder / "grids.geojson")
+    stations = inputs.facilities["stations"].assign(kind="station")
+    centres = inputs.facilities["centres"].assign(kind="centre")
+    both = gpd.GeoDataFrame(pd.concat([stations, centres], ignore_index=True), crs=stations.crs)
+    both.drop(columns="node").to_file(folder / "stations.geojson")
+    inputs.facilities["rest_points"].drop(columns=["node", "kind"]).to_file(
+        folder / "rest_points.geojson"
+    )
+
+
+def _start(data: Path, osm: Path, cache: Path, store: Path, timeout_s: float) -> dict[str, float]:
+    port = _free_port()
+    command = [
+        sys.executable, "-c", _START, str(data), "serve", "--scenario", "bench",
+        "--host", "127.0.0.1", "--port", str(port), "--basemap", "none",
+        "--data-dir", str(store), "--osm", str(osm),
+    ]  # fmt: skip
+    env = {**os.environ, "CIRCLES_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"}
+    began = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while True:
+            if process.poll() is not None:
+                error = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"the server stopped:\n{error[-3000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.perf_counter() - began > timeout_s:
+                raise RuntimeError(f"no answer from /healthz within {timeout_s:g} s")
+            time.sleep(0.2)
+        seconds = time.perf_counter() - began
+        return {"seconds": seconds, **_memory(process.pid)}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("osm", type=Path, help="an .osm.pbf extract")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per start")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="circles-serve-") as folder:
+        data, cache = Path(folder) / "data", Path(folder) / "cache"
+        _scenario(args.osm, data)
+        rows = {}
+        for label in ("cold", "warm"):
+            store = Path(folder) / f"store-{label}"
+            rows[label] = _start(data, args.osm.resolve(), cache, store, args.timeout)
+    print(f"circles serve on {args.osm.name} (bench scenario: random facilities, 295 grids)")
+    print(f"  {'start':<8}{'to /healthz s':>15}{'resident MiB':>14}{'peak MiB':>10}")
+    for label, row in rows.items():
+        print(f"  {label:<8}{row['seconds']:>15.1f}{row['VmRSS']:>14.0f}{row['VmHWM']:>10.0f}")
+    print(f"serve_cold_s: {rows['cold']['seconds']:.1f}")
+    print(f"serve_warm_s: {rows['warm']['seconds']:.1f}")
+    print(f"serve_warm_resident_mib: {rows['warm']['VmRSS']:.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
