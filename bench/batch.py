@@ -49,6 +49,8 @@ class Run:
     rss_after_import_mb: float
     peak_rss_mb: float
     districts: int
+    #: Per district: walking-network nodes (0 in approximate mode) and task seconds.
+    costs: tuple[tuple[int, float], ...]
 
 
 def _rss_mb() -> float:
@@ -64,12 +66,16 @@ def _serial(sources: Sequence[str], out_dir: str, options_json: str) -> Run:
     imported = time.perf_counter()
     rss_import = _rss_mb()
     options = BatchOptions(**json.loads(options_json), writers=WRITERS)
+    costs = []
     for source in sources:
         outcome = district_task(source, out_dir, options)
         if not isinstance(outcome, DistrictSummary):
             raise RuntimeError(f"{source}: {outcome}")
+        summary = json.loads((Path(outcome.folder) / "summary.json").read_text("utf-8"))
+        nodes = 0 if outcome.approximate else int(summary["network"]["nodes"])
+        costs.append((nodes, outcome.seconds))
     end = time.perf_counter()
-    return Run(end - imported, imported - start, rss_import, _rss_mb(), len(sources))
+    return Run(end - imported, imported - start, rss_import, _rss_mb(), len(sources), tuple(costs))
 
 
 def fresh_process_run(sources: Sequence[str], out_dir: Path, options: dict[str, object]) -> Run:
@@ -381,6 +387,17 @@ def main(argv: Sequence[str] | None = None) -> None:
             lines += _compare(
                 label, args.workers, serial_streets, streets_batch, closing, "streets"
             )
+            points = [*serial_streets.costs, *cold.costs]
+            slope, intercept = np.polyfit([n for n, _ in points], [t for _, t in points], 1)
+            lines += [
+                "street districts (nodes, seconds): "
+                + ", ".join(f"({n:,}, {t:.1f})" for n, t in points),
+                f"cost model, least squares: {intercept:.1f} s + {1000 * slope:.2f} ms x nodes; "
+                f"memory {cold.rss_after_import_mb:.0f} MiB + "
+                f"{(cold.peak_rss_mb - cold.rss_after_import_mb) * 1024 / cold.costs[0][0]:.1f}"
+                " KiB x nodes (all of the street district's memory past the imports)",
+            ]
+            closing["seconds_per_1000_nodes"] = 1000 * slope
     finally:
         shutil.rmtree(root, ignore_errors=True)
     lines.append(f"load average {os.getloadavg()[0]:.1f} at the end")
