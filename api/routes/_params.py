@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 
 from api.errors import InvalidParameterError
 from api.routes._deps import Current
@@ -96,3 +96,33 @@ async def service_rule(
 
 
 Rule = Annotated[ServiceRule, Depends(service_rule)]
+
+
+_CRS_NAMES = {"wgs84": "WGS-84", "cgcs2000": "CGCS2000", "gcj02": "GCJ-02", "bd09": "BD-09"}
+
+
+async def out_crs(
+    response: Response,
+    out_crs: Annotated[
+        Literal["wgs84", "cgcs2000", "gcj02", "bd09"],
+        Query(
+            description=(
+                "Coordinate system of the answer's coordinates: wgs84 (GeoJSON's own, the "
+                "default), gcj02 (Amap, Tencent), bd09 (Baidu) or cgcs2000 (Tianditu). The "
+                "answer names it in `coordinate_system` and the `X-Coordinate-System` header."
+            )
+        ),
+    ] = "wgs84",
+) -> str:
+    """The coordinate system an answer is given in; its name goes into the header."""
+    response.headers["X-Coordinate-System"] = _CRS_NAMES[out_crs]
+    return out_crs
+
+
+#: The ``out_crs`` query parameter of GeoJSON answers (see :func:`out_crs`).
+OutCrs = Annotated[str, Depends(out_crs)]
+
+
+def crs_member(system: str) -> dict[str, str]:
+    """The answer's member naming its coordinate system."""
+    return {"coordinate_system": _CRS_NAMES[system]}

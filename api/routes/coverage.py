@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.routes._deps import Current
-from api.routes._params import Layer, Rule
+from api.routes._params import Layer, OutCrs, Rule, crs_member
 from api.routes._serial import feature_collection
 
 __all__ = ["router"]
@@ -16,23 +16,29 @@ router = APIRouter(prefix="/api", tags=["coverage"])
 
 
 @router.get("/coverage", summary="Service areas and coverage summary of a layer")
-def coverage(snapshot: Current, layer: Layer, rule: Rule) -> dict[str, Any]:
-    """Every facility's service area (GeoJSON polygons, WGS-84) and the share of residents
-    the layer's circle covers under the rule."""
+def coverage(snapshot: Current, layer: Layer, rule: Rule, out_crs: OutCrs) -> dict[str, Any]:
+    """Every facility's service area (GeoJSON polygons, WGS-84 unless ``out_crs`` says
+    otherwise) and the share of residents the layer's circle covers under the rule."""
     result = snapshot.district.coverage(layer, rule)
     return {
         **result.to_dict(),
-        "service_areas": feature_collection(result.service_areas),
+        "service_areas": feature_collection(result.service_areas, crs=out_crs),
+        **crs_member(out_crs),
         **snapshot.meta(),
     }
 
 
 @router.get("/grids", summary="Grid coverage of a layer")
-def grids(snapshot: Current, layer: Layer, rule: Rule) -> dict[str, Any]:
+def grids(snapshot: Current, layer: Layer, rule: Rule, out_crs: OutCrs) -> dict[str, Any]:
     """Every grid with its residents, the residents and share of area covered, and the
-    walking time to its nearest facility, as GeoJSON (WGS-84)."""
+    walking time to its nearest facility, as GeoJSON (WGS-84 unless ``out_crs``)."""
     result = snapshot.district.coverage(layer, rule)
-    return {**feature_collection(result.grids), **result.to_dict(), **snapshot.meta()}
+    return {
+        **feature_collection(result.grids, crs=out_crs),
+        **result.to_dict(),
+        **crs_member(out_crs),
+        **snapshot.meta(),
+    }
 
 
 @router.get("/underserved", summary="Grids ranked by residents left out")
@@ -40,6 +46,7 @@ def underserved(
     snapshot: Current,
     layer: Layer,
     rule: Rule,
+    out_crs: OutCrs,
     limit: Annotated[int, Query(ge=1, le=1000, description="How many grids, at most.")] = 50,
     min_residents: Annotated[
         float, Query(ge=0, le=1_000_000, description="Keep grids leaving out more than this.")
@@ -47,4 +54,9 @@ def underserved(
 ) -> dict[str, Any]:
     """Grids ranked by residents outside the layer's circle (rank 1 = most left out)."""
     ranked = snapshot.district.underserved(layer, rule, min_residents=min_residents, limit=limit)
-    return {**feature_collection(ranked.grids), **ranked.to_dict(), **snapshot.meta()}
+    return {
+        **feature_collection(ranked.grids, crs=out_crs),
+        **ranked.to_dict(),
+        **crs_member(out_crs),
+        **snapshot.meta(),
+    }

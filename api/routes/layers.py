@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from api.routes._deps import Current
+from api.routes._params import OutCrs, crs_member
 from api.routes._serial import feature_collection
 from geo.scenario import ANALYSIS_LAYERS, DATA_LAYERS, check_data_layer
 
@@ -59,14 +60,16 @@ def list_layers(snapshot: Current) -> dict[str, Any]:
 def get_layer(
     snapshot: Current,
     name: Annotated[str, Path(max_length=64, description=f"One of {', '.join(DATA_LAYERS)}.")],
+    out_crs: OutCrs,
 ) -> dict[str, Any]:
-    """Return one data layer as a GeoJSON FeatureCollection (WGS-84). A scenario without
-    candidate sites answers an empty collection for ``candidates``."""
+    """Return one data layer as a GeoJSON FeatureCollection (WGS-84 unless ``out_crs``
+    says otherwise). A scenario without candidate sites answers an empty collection for
+    ``candidates``."""
     check_data_layer(name)
     frame = getattr(snapshot.district.scenario, name)
     collection = (
         {"type": "FeatureCollection", "features": []}
         if frame is None
-        else feature_collection(frame)
+        else feature_collection(frame, crs=out_crs)
     )
-    return {**collection, "layer": name, **snapshot.meta()}
+    return {**collection, "layer": name, **crs_member(out_crs), **snapshot.meta()}

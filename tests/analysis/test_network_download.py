@@ -106,7 +106,9 @@ def test_a_download_is_checked_cached_and_read_back(
     graphml = [name for name in cached if name.endswith(".graphml")]
     assert len(graphml) == 1 and graphml[0].startswith("walk_")
     # beside the GraphML only the binary cache of the same key
-    assert [name for name in cached if name not in graphml] == [graphml[0][: -len(".graphml")] + ".npz"]
+    assert [name for name in cached if name not in graphml] == [
+        graphml[0][: -len(".graphml")] + ".npz"
+    ]
 
     monkeypatch.setattr(ox, "graph_from_polygon", None)  # the cache must answer
     second = walk_network(boundary, cache_folder=tmp_path)

@@ -540,3 +540,22 @@ def test_concurrent_coverage_computations(
         for thread in threads:
             thread.join()
     assert failures == []
+
+
+@pytest.mark.parametrize("system", ["gcj02", "bd09", "cgcs2000"])
+def test_geojson_answers_in_the_users_coordinate_system(client: TestClient, system: str) -> None:
+    plain = client.get("/api/layers/stations").json()
+    answer = client.get("/api/layers/stations", params={"out_crs": system})
+    body = answer.json()
+    names = {"gcj02": "GCJ-02", "bd09": "BD-09", "cgcs2000": "CGCS2000"}
+    assert answer.headers["X-Coordinate-System"] == names[system]
+    assert body["coordinate_system"] == names[system]
+    assert plain["coordinate_system"] == "WGS-84"
+    lon, lat = plain["features"][0]["geometry"]["coordinates"]
+    x, y = convert([lon], [lat], "wgs84", system)
+    assert body["features"][0]["geometry"]["coordinates"] == pytest.approx(
+        [float(x[0]), float(y[0])], abs=2e-6
+    )
+    grids = client.get("/api/grids", params={"layer": "stations", "out_crs": system})
+    assert grids.headers["X-Coordinate-System"] == names[system]
+    assert grids.json()["coordinate_system"] == names[system]
