@@ -17,7 +17,13 @@ import folium
 import geopandas as gpd
 
 from api.cli import sites
-from api.cli._coverage_map import _inline_leaflet, _notice_box, _page, write_coverage_map
+from api.cli._coverage_map import (
+    _inline_leaflet,
+    _MetricScale,
+    _notice_box,
+    _page,
+    write_coverage_map,
+)
 from api.maps._look import COLOURINGS, grid_colour
 from geo.batch import BatchResult, DistrictWriters, city_grids
 from geo.export import approximate_notice, demo_notice
@@ -103,8 +109,9 @@ def write_city_map(
     """
     grids = city_grids(result.districts, layer)
     zh = language == "zh"
-    fmap = folium.Map(tiles=tiles, control_scale=True)
+    fmap = folium.Map(tiles=tiles)
     _inline_leaflet(fmap)
+    fmap.add_child(_MetricScale())
     if len(grids):
         frame = gpd.GeoDataFrame(
             {
