@@ -245,7 +245,17 @@ def test_files_carry_the_notice() -> None:
 def test_schemas_match_the_contract(jingkou: Scenario) -> None:
     assert jingkou.candidates is not None
     expected = {
-        "grids": ["grid_id", "name", "community", "street", "households", "population", "demo"],
+        "grids": [
+            "grid_id",
+            "name",
+            "community",
+            "street",
+            "leader",
+            "phone",
+            "households",
+            "population",
+            "demo",
+        ],
         "stations": ["facility_id", "name", "kind", "address", "hours", "services", "demo"],
         "rest_points": ["facility_id", "name", "address", "hours", "amenities", "demo"],
         "candidates": ["candidate_id", "name", "kind", "demo"],
