@@ -49,6 +49,14 @@ _MAP_FILE = "map.html"
     show_default=True,
     help="Language of the map's labels.",
 )
+@click.option(
+    "--out-crs",
+    type=click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"]),
+    default="wgs84",
+    show_default=True,
+    help="Coordinate system of the exported coordinates, named in headers and notes: "
+    "gcj02 for Amap and Tencent, bd09 for Baidu, cgcs2000 for Tianditu.",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @click.option(
     "--out",
@@ -72,6 +80,7 @@ def command(
     speed_kmh: float | None,
     rules_preset: Preset | None,
     language: str,
+    out_crs: str,
     no_progress: bool,
     out_dir: Path,
 ) -> None:
@@ -115,7 +124,11 @@ def command(
             advance("coverage")
             results = {key: layer.result for key, layer in coverage.items()}
             written = write_coverage_files(
-                out_dir, scenario=scenario, coverage=results, network=district.network
+                out_dir,
+                scenario=scenario,
+                coverage=results,
+                network=district.network,
+                out_crs=out_crs,
             )
             advance("files")
             write_coverage_map(

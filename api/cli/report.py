@@ -57,6 +57,14 @@ logger = logging.getLogger(__name__)
     help="Language of headers, sheet names and map labels.",
 )
 @click.option(
+    "--out-crs",
+    type=click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"]),
+    default="wgs84",
+    show_default=True,
+    help="Coordinate system of the exported coordinates, named in headers and notes: "
+    "gcj02 for Amap and Tencent, bd09 for Baidu, cgcs2000 for Tianditu.",
+)
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -74,6 +82,7 @@ def command(
     cache_folder: Path | None,
     speed_kmh: float | None,
     language: str,
+    out_crs: str,
     out_dir: Path,
 ) -> None:
     """Write the exports of a scenario: coverage of every layer, suggested sites, a map.
@@ -107,6 +116,7 @@ def command(
             suggestions=None if suggestions is None else suggestions.result,
             layer=layer,
             language=cast(Literal["zh", "en"], language),
+            out_crs=out_crs,
         )
     except GeoError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -8,15 +8,16 @@ which is how those maps' own tools exchange them, and say so in their notes.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
 import shapely
+import shapely.geometry
 
 from geo.coords import CoordinateSystem, check_coordinate_system, convert
 
-__all__ = ["CRS_NAMES", "coordinate_header", "in_crs", "in_crs_xy"]
+__all__ = ["CRS_NAMES", "collection_in_crs", "coordinate_header", "in_crs", "in_crs_xy"]
 
 #: Display name of each coordinate system, as headers and notes write it.
 CRS_NAMES: Final[dict[str, str]] = {
@@ -66,3 +67,20 @@ def in_crs(frame: gpd.GeoDataFrame, out_crs: str) -> gpd.GeoDataFrame:
 def coordinate_header(label: str, out_crs: str) -> str:
     """A lon/lat header naming its system: ``经度`` -> ``经度(GCJ-02)``."""
     return f"{label}({CRS_NAMES[check_coordinate_system(out_crs)]})"
+
+
+def collection_in_crs(collection: dict[str, Any], out_crs: str) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection (WGS-84) with its coordinates in ``out_crs``, naming
+    the system in a ``coordinate_system`` member (coordinates to 6 decimals)."""
+    system = check_coordinate_system(out_crs)
+    features = []
+    for feature in collection.get("features", []):
+        geometry = feature.get("geometry")
+        if geometry is not None and system in ("gcj02", "bd09"):
+            shape = shapely.transform(
+                shapely.geometry.shape(geometry),
+                lambda xy: np.round(np.column_stack(in_crs_xy(xy[:, 0], xy[:, 1], system)), 6),
+            )
+            geometry = shapely.geometry.mapping(shape)
+        features.append({**feature, "geometry": geometry})
+    return {**collection, "coordinate_system": CRS_NAMES[system], "features": features}

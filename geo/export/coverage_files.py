@@ -28,6 +28,7 @@ from shapely.geometry.base import BaseGeometry
 from geo import settings
 from geo.analysis.underserved import underserved_grids
 from geo.export._atomic import atomic_path
+from geo.export._crs import collection_in_crs
 from geo.export._labels import approximate_notice, demo_notice, layer_name
 from geo.scenario import Scenario
 
@@ -338,6 +339,7 @@ def write_coverage_files(
     scenario: Scenario,
     coverage: Mapping[str, LayerCoverage],
     network: WalkNetwork | None = None,
+    out_crs: str = "wgs84",
 ) -> dict[str, Path]:
     """Write the coverage files: summary, grids, underserved grids and service areas.
 
@@ -351,6 +353,9 @@ def write_coverage_files(
         Coverage per layer key, as from ``geo.analysis.analyze_scenario``.
     network
         The walking network used, described in the summary when given.
+    out_crs
+        {"wgs84", "cgcs2000", "gcj02", "bd09"}: coordinate system of the GeoJSON files,
+        named in their ``coordinate_system`` member; WGS-84 by default.
 
     Returns
     -------
@@ -360,9 +365,13 @@ def write_coverage_files(
     folder = Path(out_dir)
     contents = {
         "summary": coverage_summary(coverage, scenario=scenario, network=network),
-        "grids": grids_collection(coverage, scenario=scenario),
-        "underserved": underserved_collection(coverage, scenario=scenario),
-        "service_areas": service_areas_collection(coverage, scenario=scenario),
+        "grids": collection_in_crs(grids_collection(coverage, scenario=scenario), out_crs),
+        "underserved": collection_in_crs(
+            underserved_collection(coverage, scenario=scenario), out_crs
+        ),
+        "service_areas": collection_in_crs(
+            service_areas_collection(coverage, scenario=scenario), out_crs
+        ),
     }
     written = {
         key: write_json(

@@ -279,3 +279,22 @@ def test_unknown_scenario_says_which_exist(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "no bundled scenario named 'atlantis'" in result.output
     assert "jingkou" in result.output
+
+
+def test_analyze_in_bd09_names_the_system(tmp_path: Path) -> None:
+    import json
+
+    from geo.coords import convert
+
+    out = tmp_path / "bd"
+    result = run("--scenario", "jingkou", "--out-crs", "bd09", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    plain = run("--scenario", "jingkou", "--out", str(tmp_path / "wgs"))
+    assert plain.exit_code == 0, plain.output
+    shifted = json.loads((out / "grids.geojson").read_text(encoding="utf-8"))
+    wgs = json.loads((tmp_path / "wgs" / "grids.geojson").read_text(encoding="utf-8"))
+    assert shifted["coordinate_system"] == "BD-09" and wgs["coordinate_system"] == "WGS-84"
+    x, y = wgs["features"][0]["geometry"]["coordinates"][0][0]
+    lon, lat = convert([x], [y], "wgs84", "bd09")
+    got = shifted["features"][0]["geometry"]["coordinates"][0][0]
+    assert got == pytest.approx([float(lon[0]), float(lat[0])], abs=2e-6)

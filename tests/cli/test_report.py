@@ -129,3 +129,23 @@ def test_errors_are_reported_without_a_traceback(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "no bundled scenario named 'atlantis'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_report_in_gcj02_names_the_system(tmp_path: Path) -> None:
+    from geo.coords import convert
+    from geo.scenario import load_scenario
+
+    out = tmp_path / "out"
+    result = run("--scenario", "jingkou", "-k", "2", "--out-crs", "gcj02", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "suggestions.csv", encoding="utf-8-sig")
+    assert "经度(GCJ-02)" in table.columns and "纬度(GCJ-02)" in table.columns
+    stations = gpd.read_file(out / "report.gpkg", layer="stations")
+    wgs = load_scenario("jingkou").stations
+    lon, _ = convert(wgs.geometry.x, wgs.geometry.y, "wgs84", "gcj02")
+    assert stations.geometry.x.to_numpy() == pytest.approx(lon, abs=1e-9)
+    notes = dict(
+        row[:2]
+        for row in openpyxl.load_workbook(out / "report.xlsx")["说明"].iter_rows(values_only=True)
+    )
+    assert str(notes["坐标系"]).startswith("GCJ-02")
