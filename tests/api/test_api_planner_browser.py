@@ -262,6 +262,8 @@ def test_planner_refused_upload_shows_its_report(
     page.locator("input[name=token]").fill(TOKEN)
     page.locator(".circles-upload-run").click()
     _wait_for(page, "document.querySelector('.folium-map').dataset.uploadStatus === 'refused'")
+    status = page.locator(".circles-upload-status").inner_text()
+    assert status.startswith("文件未被接受：2 个错误") and "219.4" not in status
     table = page.locator(".circles-report-table")
     assert table.locator("th").all_inner_texts() == ["行", "列", "值", "问题", "修改建议"]
     rows = table.locator("tr").all_inner_texts()[1:]

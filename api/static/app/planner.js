@@ -754,7 +754,10 @@
         return loadCoverage();
       }).catch(function (error) {
         if (error.status === 401 || error.status === 403) keepToken("");
-        setStatus(uploadStatus, t("upload_refused") + error.message, "error");
+        var report = error.detail && error.detail.problems ? error.detail : null;
+        setStatus(uploadStatus, report ? t("upload_report", {
+          errors: report.error_count, warnings: report.warning_count,
+        }) : t("upload_refused") + error.message, "error");
         showReport(error.detail);
         container.dataset.uploadStatus = "refused";
       });
