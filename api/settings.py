@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     Attributes
     ----------
     scenario
-        Name of the bundled scenario to serve (``data/scenarios/<name>/``).
+        The scenario to serve: a bundled name (``data/scenarios/<name>/``) or the path
+        of a scenario folder (made by ``circles init``).
     data_dir
         Writable folder holding the scenario store (``<scenario>.gpkg`` with planner
         edits, and ``<scenario>.audit.jsonl``). None uses ``<cache folder>/store``.

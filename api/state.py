@@ -13,7 +13,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from api.notices import notices
@@ -21,7 +22,7 @@ from api.settings import Settings
 from api.store import AuditEntry, ScenarioStore
 from geo.district import District
 from geo.results import Edited
-from geo.scenario import load_scenario
+from geo.scenario import available_scenarios, load_scenario
 
 __all__ = ["AppState", "Snapshot", "build_state"]
 
@@ -134,7 +135,8 @@ class AppState:
 def build_state(settings: Settings) -> AppState:
     """Load the scenario and its walking network and build the first snapshot.
 
-    The scenario comes from the store when planner edits were saved before, else from
+    ``settings.scenario`` is a bundled name or a scenario folder. Its layers come from
+    the store when planner edits were saved before, else from
     the bundled scenario named ``settings.scenario``. The network comes from
     ``settings.graphml``, ``settings.osm_file``, the cache or a download on first use
     (unless ``settings.offline``); failing those the service runs in approximate mode.
@@ -149,8 +151,26 @@ def build_state(settings: Settings) -> AppState:
     AppState
     """
     start = time.perf_counter()
-    store = ScenarioStore(settings.store_folder, settings.scenario)
-    scenario = store.load() or load_scenario(settings.scenario)
+    folder = Path(settings.scenario)
+    name = folder.resolve().name if folder.is_dir() else settings.scenario
+    store = ScenarioStore(settings.store_folder, name)
+    stored = store.load()
+    if stored is None:
+        scenario = load_scenario(settings.scenario)
+    elif folder.is_dir() or settings.scenario in available_scenarios():
+        # The store keeps the layers; the rules, speed, titles and street file stay the
+        # folder's.
+        scenario = replace(
+            load_scenario(settings.scenario),
+            demo=stored.demo,
+            boundary=stored.boundary,
+            grids=stored.grids,
+            stations=stored.stations,
+            rest_points=stored.rest_points,
+            candidates=stored.candidates,
+        )
+    else:
+        scenario = stored
     district = District.load(
         scenario,
         osm_file=settings.osm_file,

@@ -158,9 +158,9 @@ class District:
         Parameters
         ----------
         scenario
-            A scenario, or the name of a bundled one.
+            A scenario, a bundled scenario's name or a scenario folder's path.
         osm_file, graphml, download, cache_folder
-            Where the walking network comes from (see
+            Where the walking network comes from (default: the scenario's street file; see
             :func:`geo.analysis.network.walk_network`: a file, the cache, else a
             download on first use unless ``download`` is False or ``settings.offline``);
             failing those the district runs in approximate mode.
@@ -171,7 +171,9 @@ class District:
         -------
         District
         """
-        chosen = scenario if isinstance(scenario, Scenario) else load_scenario(str(scenario))
+        chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        if osm_file is None and graphml is None:
+            osm_file, graphml = chosen.osm_file, chosen.graphml
         network = walk_network(
             chosen.boundary,
             osm_file=osm_file,

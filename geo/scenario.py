@@ -1,9 +1,10 @@
 """Scenarios: the set of layers one analysis works on.
 
 A scenario holds a boundary, grids, stations (centres and grid stations), rest points
-and, optionally, candidate sites. :func:`load_scenario` reads a bundled scenario from
-``data/scenarios/<name>/`` (``settings.data_folder``); :func:`scenario_from_files` builds
-one from a user's files.
+and, optionally, candidate sites. It lives in a folder with a ``scenario.toml`` manifest
+(:mod:`geo.manifest`). :func:`load_scenario` reads a bundled scenario by name
+(``data/scenarios/<name>/`` under ``settings.data_folder``) or any scenario folder by
+path; :func:`scenario_from_files` builds one from a user's files.
 
 The bundled ``jingkou`` scenario is illustrative demo data: the district outline and the
 counts are real, the locations are generated. Every map and export of a demo scenario
@@ -15,21 +16,22 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Literal, cast, get_args
 
 import geopandas as gpd
 import pandas as pd
 
 from geo import settings
-from geo.coords import check_coordinate_system
+from geo.coords import CoordinateSystem, check_coordinate_system
 from geo.errors import ScenarioError, UnknownLayerError
 from geo.layers.boundary import boundary_from_file
 from geo.layers.candidates import candidates_from_file
 from geo.layers.grids import grids_from_file
 from geo.layers.rest_points import rest_points_from_file
-from geo.layers.stations import stations_from_file
+from geo.layers.stations import StationKind, stations_from_file
+from geo.manifest import MANIFEST_FILE, Manifest, read_manifest
 
 if TYPE_CHECKING:
     from geo.analysis.rules import ServiceRule
@@ -47,6 +49,7 @@ __all__ = [
     "check_data_layer",
     "facilities_scenario",
     "load_scenario",
+    "scenario_folder",
     "scenario_from_files",
 ]
 
@@ -126,6 +129,10 @@ class Scenario:
         "default" preset.
     speed_kmh
         The scenario's walking speed in km/h, or None for ``settings.walk_speed_kmh``.
+    title_zh, title_en
+        Titles for maps and reports, or None (the boundary's name is used).
+    osm_file, graphml
+        The scenario's own street file (``.osm``/``.osm.pbf`` or GraphML), or None.
     """
 
     name: str
@@ -137,6 +144,10 @@ class Scenario:
     candidates: gpd.GeoDataFrame | None
     rules: Mapping[str, ServiceRule] = field(default_factory=dict)
     speed_kmh: float | None = None
+    title_zh: str | None = None
+    title_en: str | None = None
+    osm_file: Path | None = None
+    graphml: Path | None = None
 
     def facilities(self, layer: AnalysisLayer) -> gpd.GeoDataFrame:
         """Return the facilities of one analysis layer, as a new frame.
@@ -172,33 +183,77 @@ def _scenarios_folder() -> Path:
     return Path(settings.data_folder) / "scenarios"
 
 
+def _is_scenario_folder(path: Path) -> bool:
+    return (path / MANIFEST_FILE).is_file() or all(
+        (path / f"{stem}.geojson").is_file() for stem in _SCENARIO_FILES
+    )
+
+
 def available_scenarios() -> list[str]:
     """Return the names of the bundled scenarios, sorted.
 
     Returns
     -------
     list of str
-        Names of the folders under ``settings.data_folder / "scenarios"`` that hold
-        grids, stations and rest points.
+        Names of the folders under ``settings.data_folder / "scenarios"`` that hold a
+        ``scenario.toml`` (or grids, stations and rest points as GeoJSON).
     """
     folder = _scenarios_folder()
     if not folder.is_dir():
         return []
     return sorted(
-        path.name
-        for path in folder.iterdir()
-        if path.is_dir() and all((path / f"{stem}.geojson").is_file() for stem in _SCENARIO_FILES)
+        path.name for path in folder.iterdir() if path.is_dir() and _is_scenario_folder(path)
     )
 
 
-def load_scenario(name: str = "jingkou") -> Scenario:
-    """Load a bundled scenario from ``settings.data_folder / "scenarios" / name``.
+def scenario_folder(scenario: PathLike) -> Path:
+    """The folder of a scenario given by bundled name or by path.
 
     Parameters
     ----------
-    name
-        Scenario name; the bundled one is "jingkou" (illustrative demo data for Jingkou
-        District, Zhenjiang).
+    scenario
+        A bundled scenario's name (e.g. "jingkou") or a scenario folder's path.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ScenarioError
+        If it is neither a folder holding a scenario nor a bundled name.
+    """
+    path = Path(scenario)
+    if path.is_dir():
+        if not _is_scenario_folder(path):
+            msg = f"{path} holds no {MANIFEST_FILE}; make a scenario folder with `circles init`"
+            raise ScenarioError(msg)
+        return path
+    available = available_scenarios()
+    if str(scenario) not in available:
+        msg = (
+            f"no bundled scenario named {str(scenario)!r} in {_scenarios_folder()} and no "
+            f"scenario folder of that name; available: {', '.join(available) or 'none'}. "
+            "Give a folder made by `circles init`"
+        )
+        raise ScenarioError(msg)
+    return _scenarios_folder() / str(scenario)
+
+
+def load_scenario(scenario: PathLike = "jingkou") -> Scenario:
+    """Load a scenario: a bundled one by name, or a scenario folder by path.
+
+    A folder is read through its ``scenario.toml`` (see :mod:`geo.manifest`): every
+    layer with its own coordinate system, sheet and default kind, the rules, the
+    walking speed and the street file. A folder without a manifest holds
+    ``grids.geojson``, ``stations.geojson``, ``rest_points.geojson`` and optionally
+    ``boundary.geojson`` and ``candidates.geojson``, all WGS-84.
+
+    Parameters
+    ----------
+    scenario
+        A bundled scenario's name ("jingkou": illustrative demo data for Jingkou
+        District, Zhenjiang) or a scenario folder's path.
 
     Returns
     -------
@@ -208,34 +263,88 @@ def load_scenario(name: str = "jingkou") -> Scenario:
     Raises
     ------
     ScenarioError
-        If no bundled scenario has this name.
+        If there is no such scenario, or its manifest is not valid.
+    geo.errors.LayerError
+        If a layer file cannot be read or breaks its schema.
     """
-    available = available_scenarios()
-    if name not in available:
-        msg = (
-            f"no bundled scenario named {name!r} in {_scenarios_folder()}; available: "
-            f"{', '.join(available) or 'none'}. For your own files use scenario_from_files()"
+    folder = scenario_folder(scenario)
+    if (folder / MANIFEST_FILE).is_file():
+        loaded = _from_manifest(folder, read_manifest(folder))
+    else:
+        optional = {stem: folder / f"{stem}.geojson" for stem in ("boundary", "candidates")}
+        loaded = scenario_from_files(
+            grids=folder / "grids.geojson",
+            stations=folder / "stations.geojson",
+            rest_points=folder / "rest_points.geojson",
+            candidates=optional["candidates"] if optional["candidates"].is_file() else None,
+            boundary=optional["boundary"] if optional["boundary"].is_file() else None,
+            name=folder.resolve().name,
         )
-        raise ScenarioError(msg)
-    folder = _scenarios_folder() / name
-    optional = {stem: folder / f"{stem}.geojson" for stem in ("boundary", "candidates")}
-    scenario = scenario_from_files(
-        grids=folder / "grids.geojson",
-        stations=folder / "stations.geojson",
-        rest_points=folder / "rest_points.geojson",
-        candidates=optional["candidates"] if optional["candidates"].is_file() else None,
-        boundary=optional["boundary"] if optional["boundary"].is_file() else None,
-        name=name,
-    )
     logger.info(
         "scenario %s: %d grids, %d stations, %d rest points%s",
-        name,
-        len(scenario.grids),
-        len(scenario.stations),
-        len(scenario.rest_points),
-        " (demo data)" if scenario.demo else "",
+        loaded.name,
+        len(loaded.grids),
+        len(loaded.stations),
+        len(loaded.rest_points),
+        " (demo data)" if loaded.demo else "",
     )
-    return scenario
+    return loaded
+
+
+def _from_manifest(folder: Path, manifest: Manifest) -> Scenario:
+    """Build the scenario a manifest describes."""
+    from geo.analysis.rules import rule_for  # geo.analysis imports this module
+
+    layers = manifest.layers
+
+    def path(key: str) -> Path | None:
+        source = layers.get(key)
+        return None if source is None else folder / source.file
+
+    scenario = scenario_from_files(
+        grids=folder / layers["grids"].file,
+        stations=folder / layers["stations"].file,
+        rest_points=folder / layers["rest_points"].file,
+        centres=path("centres"),
+        candidates=path("candidates"),
+        boundary=path("boundary"),
+        crs={key: source.crs for key, source in layers.items() if source.crs is not None},
+        source_layers={
+            key: source.source_layer
+            for key, source in layers.items()
+            if source.source_layer is not None
+        },
+        stations_kind=layers["stations"].default_kind,
+        name=manifest.name,
+    )
+    rules = {
+        layer: rule_for(
+            layer,
+            minutes=cast("float | None", rule.get("minutes")),
+            metres=cast("float | None", rule.get("metres")),
+            straight_line=bool(rule.get("straight_line", False)),
+            speed_kmh=manifest.speed_kmh,
+        )
+        for layer, rule in manifest.rules.items()
+    }
+    return replace(
+        scenario,
+        demo=scenario.demo or manifest.demo,
+        title_zh=manifest.title_zh,
+        title_en=manifest.title_en,
+        rules=rules,
+        speed_kmh=manifest.speed_kmh,
+        osm_file=None if manifest.osm_file is None else folder / manifest.osm_file,
+        graphml=None if manifest.graphml is None else folder / manifest.graphml,
+    )
+
+
+LayerCrs = str | Mapping[str, str] | None
+
+
+def _crs_of(crs: LayerCrs, layer: str) -> CoordinateSystem | None:
+    chosen = crs.get(layer) if isinstance(crs, Mapping) else crs
+    return check_coordinate_system(chosen) if chosen is not None else None
 
 
 def scenario_from_files(
@@ -243,9 +352,12 @@ def scenario_from_files(
     grids: PathLike,
     stations: PathLike,
     rest_points: PathLike,
+    centres: PathLike | None = None,
     candidates: PathLike | None = None,
     boundary: PathLike | None = None,
-    crs: str | None = None,
+    crs: LayerCrs = None,
+    source_layers: Mapping[str, str] | None = None,
+    stations_kind: StationKind | None = None,
     name: str = "custom",
 ) -> Scenario:
     """Build a scenario from layer files.
@@ -254,13 +366,24 @@ def scenario_from_files(
     ----------
     grids, stations, rest_points
         Paths to the layer files (GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX).
+    centres
+        A file of party-mass service centres alone (their kind is "centre"), added to
+        the stations layer; or None.
     candidates
         Path to candidate sites, or None for none.
     boundary
         Path to the area outline, or None to use the union of the grids.
     crs
-        Coordinate system of every file, one of {"wgs84", "cgcs2000", "gcj02", "bd09"};
-        None reads each file as WGS-84 unless it declares its own CRS.
+        Coordinate system of the files' lon/lat, one of {"wgs84", "cgcs2000", "gcj02",
+        "bd09"}: one for every file, or per layer key ({"boundary", "grids",
+        "stations", "centres", "rest_points", "candidates"}) so that, say, a GCJ-02
+        station sheet is converted and WGS-84 grids are not. A file without an entry
+        is read as WGS-84 unless it declares its own CRS.
+    source_layers
+        Per layer key: the GeoPackage layer or XLSX sheet to read.
+    stations_kind
+        {"station", "centre"}: the kind of the stations file's rows when it has no kind
+        column; None requires the column.
     name
         Name of the scenario.
 
@@ -272,21 +395,56 @@ def scenario_from_files(
     Raises
     ------
     geo.errors.CoordinateSystemError
-        If ``crs`` is not a supported coordinate system.
+        If a coordinate system is not supported.
     geo.errors.LayerReadError
         If a file cannot be read.
     geo.errors.LayerValidationError
         If a file breaks its layer's schema; ``.report`` lists every problem.
+    ScenarioError
+        If a centre in the centres file has the id of a station.
     """
-    system = check_coordinate_system(crs) if crs is not None else None
-    boundary_frame = boundary_from_file(boundary, crs=system) if boundary is not None else None
-    grid_frame = grids_from_file(grids, crs=system, boundary=boundary_frame)
+    sheets = dict(source_layers or {})
+    boundary_frame = (
+        boundary_from_file(
+            boundary, crs=_crs_of(crs, "boundary"), source_layer=sheets.get("boundary")
+        )
+        if boundary is not None
+        else None
+    )
+    grid_frame = grids_from_file(
+        grids, crs=_crs_of(crs, "grids"), boundary=boundary_frame, source_layer=sheets.get("grids")
+    )
     if boundary_frame is None:
         boundary_frame = _boundary_of(grid_frame, name)
-    station_frame = stations_from_file(stations, crs=system, boundary=boundary_frame)
-    rest_frame = rest_points_from_file(rest_points, crs=system, boundary=boundary_frame)
+    station_frame = stations_from_file(
+        stations,
+        crs=_crs_of(crs, "stations"),
+        boundary=boundary_frame,
+        source_layer=sheets.get("stations"),
+        default_kind=stations_kind,
+    )
+    if centres is not None:
+        centre_frame = stations_from_file(
+            centres,
+            crs=_crs_of(crs, "centres"),
+            boundary=boundary_frame,
+            source_layer=sheets.get("centres"),
+            default_kind="centre",
+        )
+        station_frame = _joined(station_frame, centre_frame)
+    rest_frame = rest_points_from_file(
+        rest_points,
+        crs=_crs_of(crs, "rest_points"),
+        boundary=boundary_frame,
+        source_layer=sheets.get("rest_points"),
+    )
     candidate_frame = (
-        candidates_from_file(candidates, crs=system, boundary=boundary_frame)
+        candidates_from_file(
+            candidates,
+            crs=_crs_of(crs, "candidates"),
+            boundary=boundary_frame,
+            source_layer=sheets.get("candidates"),
+        )
         if candidates is not None
         else None
     )
@@ -299,6 +457,19 @@ def scenario_from_files(
         rest_points=rest_frame,
         candidates=candidate_frame,
     )
+
+
+def _joined(stations: gpd.GeoDataFrame, centres: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Stations and a separate file of centres in one layer (ids must stay unique)."""
+    clash = sorted(set(stations["facility_id"]) & set(centres["facility_id"]))
+    if clash:
+        msg = (
+            f"{len(clash)} centre id(s) are also station ids (e.g. {clash[0]!r}); give "
+            "the centres ids of their own"
+        )
+        raise ScenarioError(msg, detail={"facility_ids": clash[:20]})
+    joined = pd.concat([stations, centres], ignore_index=True)
+    return gpd.GeoDataFrame(joined, geometry="geometry", crs="EPSG:4326")
 
 
 def _boundary_of(grids: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:

@@ -43,11 +43,13 @@ from scipy.cluster.vq import kmeans2
 from shapely.geometry import MultiPoint, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from geo.manifest import MANIFEST_FILE, LayerSource, Manifest, manifest_toml
 from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH
 
 __all__ = [
     "SEED",
     "URBAN_EXTENT",
+    "demo_manifest",
     "generate",
     "largest_remainder",
     "main",
@@ -586,17 +588,43 @@ def _feature_collection(name: str, frame: gpd.GeoDataFrame) -> dict[str, Any]:
     return header | {"features": collection["features"]}
 
 
+def demo_manifest(layers: dict[str, gpd.GeoDataFrame], name: str) -> Manifest:
+    """The manifest of a generated demo scenario: its layers (WGS-84 GeoJSON), titles and
+    adcode from the boundary, the district's commitments as rules, the demo notices."""
+    boundary = layers["boundary"].iloc[0]
+    title_zh = str(boundary["name"])
+    return Manifest(
+        name=name,
+        title_zh=f"{title_zh}（示意数据）",
+        title_en=f"{name.capitalize()} (illustrative demo data)",
+        adcode=str(boundary["adcode"]),
+        demo=True,
+        notice_zh=DEMO_NOTICE_ZH,
+        notice_en=DEMO_NOTICE_EN,
+        layers={key: LayerSource(file=f"{key}.geojson", crs="wgs84") for key in layers},
+        rules={
+            "stations": {"minutes": 10.0},
+            "centres": {"minutes": 15.0},
+            "rest_points": {"metres": 1000.0},
+        },
+    )
+
+
 def write_scenario(layers: dict[str, gpd.GeoDataFrame], folder: Path) -> None:
-    """Write each layer as ``<folder>/<name>.geojson`` with the demo notice on top.
+    """Write each layer as ``<folder>/<name>.geojson`` with the demo notice on top, and
+    the folder's ``scenario.toml``.
 
     Parameters
     ----------
     layers
         Layers as returned by :func:`generate`.
     folder
-        Output folder, created if missing.
+        Output folder, created if missing; its name is the scenario's.
     """
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / MANIFEST_FILE).write_text(
+        manifest_toml(demo_manifest(layers, folder.resolve().name)), encoding="utf-8"
+    )
     for name, frame in layers.items():
         path = folder / f"{name}.geojson"
         text = json.dumps(

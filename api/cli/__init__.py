@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "api.cli.validate",
         "Check FILE as a LAYER and print every problem with its row, column, value and fix.",
     ),
+    "init": (
+        "api.cli.init",
+        "Check every file and write FOLDER: the files and their scenario.toml.",
+    ),
     "sites": (
         "api.cli.sites",
         "Suggest sites for new facilities and write suggestions.geojson and summary.json.",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -112,7 +112,8 @@ def layer_file_options(*, crs_option: str, grids: bool = True) -> Callable[[F], 
             "--scenario",
             "scenario_name",
             default=None,
-            help="Bundled scenario, e.g. jingkou (the default when no layer file is given).",
+            help="Bundled scenario name (e.g. jingkou, the default when no layer file is "
+            "given) or scenario folder (made by circles init).",
         ),
         *(grid_option if grids else []),
         click.option("--stations", type=_FILE, default=None, help="Stations layer file."),
@@ -127,12 +128,40 @@ def layer_file_options(*, crs_option: str, grids: bool = True) -> Callable[[F], 
         click.option(
             crs_option,
             "layers_crs",
-            type=click.Choice(COORDINATE_SYSTEMS, case_sensitive=False),
-            default=None,
-            help="Coordinate system of the layer files' coordinates (default: WGS-84 unless "
-            "a file declares its own).",
+            multiple=True,
+            callback=_layers_crs,
+            metavar="[LAYER=]CRS",
+            help="Coordinate system of the layer files' lon/lat: CRS for every file, or "
+            "LAYER=CRS for one (repeat), e.g. stations=gcj02; CRS in "
+            f"{', '.join(COORDINATE_SYSTEMS)} (default: WGS-84 unless a file declares its "
+            "own).",
         ),
     )
+
+
+#: Layers a ``--crs LAYER=CRS`` may name.
+_CRS_LAYERS = ("boundary", "grids", "stations", "rest_points")
+
+
+def _layers_crs(
+    _: click.Context, __: click.Parameter, values: tuple[str, ...]
+) -> dict[str, CoordinateSystem]:
+    """``CRS`` (every file) and ``LAYER=CRS`` (one file) values as a dict per layer."""
+    chosen: dict[str, CoordinateSystem] = {}
+    for value in values:
+        layer, sep, system = value.rpartition("=")
+        system = system.strip().lower()
+        layer = layer.strip().replace("-", "_")
+        if system not in COORDINATE_SYSTEMS or (sep and layer not in _CRS_LAYERS):
+            msg = (
+                f"{value!r}: give CRS or LAYER=CRS with CRS one of "
+                f"{', '.join(COORDINATE_SYSTEMS)} and LAYER one of {', '.join(_CRS_LAYERS)}"
+            )
+            raise click.BadParameter(msg)
+        for key in [layer] if sep else _CRS_LAYERS:
+            if sep or key not in chosen:
+                chosen[key] = cast(CoordinateSystem, system)
+    return chosen
 
 
 class LayerFiles:
@@ -145,7 +174,7 @@ class LayerFiles:
     grids, stations, rest_points, boundary
         The layer files.
     layers_crs
-        Coordinate system of the files.
+        Coordinate system per layer (``--crs``).
     """
 
     def __init__(
@@ -156,14 +185,18 @@ class LayerFiles:
         stations: Path | None,
         rest_points: Path | None,
         boundary: Path | None,
-        layers_crs: str | None,
+        layers_crs: Mapping[str, CoordinateSystem],
     ) -> None:
         self.scenario_name = scenario_name
         self.grids = grids
         self.stations = stations
         self.rest_points = rest_points
         self.boundary = boundary
-        self.crs = cast(CoordinateSystem, layers_crs.lower()) if layers_crs else None
+        self.crs = dict(layers_crs)
+
+    def crs_of(self, layer: str) -> CoordinateSystem | None:
+        """The coordinate system given for a layer's file, or None."""
+        return self.crs.get(layer)
 
     @property
     def any_file(self) -> bool:
@@ -180,7 +213,7 @@ class LayerFiles:
         """The ``--boundary`` file, or None."""
         if self.boundary is None:
             return None
-        return boundary_from_file(self.boundary, crs=self.crs)
+        return boundary_from_file(self.boundary, crs=self.crs_of("boundary"))
 
 
 def load_scenario_option(files: LayerFiles) -> Scenario:
@@ -262,6 +295,8 @@ def load_district(
     geo.errors.GeoError
         If a network file cannot be read.
     """
+    if osm is None and graphml is None:
+        osm, graphml = scenario.osm_file, scenario.graphml
     network = load_network(
         scenario.boundary, osm=osm, graphml=graphml, download=download, cache_folder=cache_folder
     )

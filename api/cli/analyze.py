@@ -19,6 +19,7 @@ from api.cli._options import (
     speed_option,
 )
 from geo.analysis.rules import PRESETS, Preset
+from geo.coords import CoordinateSystem
 from geo.errors import GeoError
 from geo.export import approximate_notice, demo_notice
 from geo.export.coverage_files import COVERAGE_FILES, write_coverage_files
@@ -72,7 +73,7 @@ def command(
     stations: Path | None,
     rest_points: Path | None,
     boundary: Path | None,
-    layers_crs: str | None,
+    layers_crs: dict[str, CoordinateSystem],
     osm: Path | None,
     graphml: Path | None,
     download: bool | None,

@@ -19,7 +19,7 @@ from api.cli._options import (
     network_options,
     speed_option,
 )
-from geo.coords import COORDINATE_SYSTEMS, check_coordinate_system, convert
+from geo.coords import COORDINATE_SYSTEMS, CoordinateSystem, check_coordinate_system, convert
 from geo.errors import GeoError
 from geo.export import approximate_notice, demo_notice
 from geo.layers import rest_points_from_file, stations_from_file
@@ -46,11 +46,15 @@ def _scenario(files: LayerFiles, layer: AnalysisLayer, lon: float, lat: float) -
         raise click.UsageError("--layer rest_points needs --rest-points FILE")
     if layer != "rest_points" and files.stations is None:
         raise click.UsageError(f"--layer {layer} needs --stations FILE")
-    stations = None if files.stations is None else stations_from_file(files.stations, crs=files.crs)
+    stations = (
+        None
+        if files.stations is None
+        else stations_from_file(files.stations, crs=files.crs_of("stations"))
+    )
     rest_points = (
         None
         if files.rest_points is None
-        else rest_points_from_file(files.rest_points, crs=files.crs)
+        else rest_points_from_file(files.rest_points, crs=files.crs_of("rest_points"))
     )
     if outline is None:
         chosen = rest_points if layer == "rest_points" else stations
@@ -117,7 +121,7 @@ def command(
     stations: Path | None,
     rest_points: Path | None,
     boundary: Path | None,
-    layers_crs: str | None,
+    layers_crs: dict[str, CoordinateSystem],
     osm: Path | None,
     graphml: Path | None,
     download: bool | None,

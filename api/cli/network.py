@@ -20,7 +20,7 @@ __all__ = ["command"]
 @click.option(
     "--scenario",
     default=None,
-    help="Bundled scenario whose boundary to use, e.g. jingkou (default when no --boundary).",
+    help="Scenario (bundled name or folder) whose boundary to use (default: jingkou).",
 )
 @click.option(
     "--boundary",

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
     "scenario_name",
     default="jingkou",
     show_default=True,
-    help="Bundled scenario to report on.",
+    help="Scenario to report on: a bundled name (jingkou) or a scenario folder.",
 )
 @click.option(
     "--layer",

@@ -15,7 +15,12 @@ __all__ = ["command"]
 
 
 @click.command("serve")
-@click.option("--scenario", default=None, help="Bundled scenario to serve (default: jingkou).")
+@click.option(
+    "--scenario",
+    default=None,
+    help="Scenario to serve: a bundled name or a scenario folder (default: jingkou; also "
+    "CIRCLES_SCENARIO).",
+)
 @click.option("--host", default=None, help="Address to listen on (default: 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: 8000).")
 @click.option(

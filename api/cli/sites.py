@@ -27,7 +27,7 @@ __all__ = ["command"]
     "scenario_name",
     default="jingkou",
     show_default=True,
-    help="Bundled scenario to plan for.",
+    help="Scenario to plan for: a bundled name (jingkou) or a scenario folder.",
 )
 @click.option(
     "--layer",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -77,6 +78,7 @@ def stations_from_file(
     crs: CoordinateSystem | None = None,
     boundary: BoundaryLike | None = None,
     source_layer: str | None = None,
+    default_kind: StationKind | None = None,
 ) -> gpd.GeoDataFrame:
     """Load service stations and centres.
 
@@ -96,6 +98,9 @@ def stations_from_file(
     source_layer
         The GeoPackage layer, XLSX sheet or zipped shapefile to read if the file holds
         several (default: the one called "stations", else the only one).
+    default_kind
+        {"station", "centre"}: the kind of every row when the file has no kind column
+        (then ``kind`` is not required); None requires the column.
 
     Returns
     -------
@@ -120,11 +125,18 @@ def stations_from_file(
     LayerValidationError
         If anything in it is wrong; ``.report`` lists every problem.
     """
-    return load_layer(
-        STATIONS,
+    if default_kind is not None and default_kind not in ("station", "centre"):
+        msg = f"default_kind must be 'station' or 'centre', got {default_kind!r}"
+        raise ValueError(msg)
+    spec = STATIONS if default_kind is None else replace(STATIONS, required=("name",))
+    frame = load_layer(
+        spec,
         path,
         crs=crs,
         boundary=boundary_geometry(boundary),
         source_layer=source_layer,
         stacklevel=2,
     )
+    if default_kind is not None:
+        frame["kind"] = frame["kind"].mask(frame["kind"] == "", default_kind)
+    return frame
