@@ -139,6 +139,8 @@ def test_load_scenario_reads_settings_data_folder(
 ) -> None:
     shutil.copytree(SCENARIO_FOLDER, tmp_path / "scenarios" / "copy")
     (tmp_path / "scenarios" / "copy" / "candidates.geojson").unlink()
+    # without its manifest the folder is read as plain GeoJSON layers named by the folder
+    (tmp_path / "scenarios" / "copy" / "scenario.toml").unlink()
     (tmp_path / "scenarios" / "incomplete").mkdir()
     monkeypatch.setattr(settings, "data_folder", tmp_path)
     assert available_scenarios() == ["copy"]
