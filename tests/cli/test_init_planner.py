@@ -165,7 +165,8 @@ def test_planner_district_end_to_end(tmp_path: Path) -> None:
         assert health["scenario"] == "dantu"
         answer = http.get("/api/coverage", params={"layer": "stations"}, timeout=120).json()
         assert answer["summary"]["residents_covered"] == pytest.approx(
-            stations["residents_covered"], abs=0.1
+            stations["residents_covered"],
+            abs=1.0,  # the API gives whole residents
         )
         layers = http.get("/api/layers", timeout=60).json()
         counts = {row["name"]: row["features"] for row in layers["layers"]}
