@@ -7,6 +7,8 @@ serve --osm FILE`` is started twice on it with one empty cache folder: *cold* (t
 network is built from the file and cached) and *warm* (read back from the cache). Each
 start is timed from the process start to the first answer of ``/healthz``; the server's
 resident memory (``VmRSS``) and peak (``VmHWM``) are read from ``/proc`` then.
+``--server-path DIR`` runs the server from another checkout of the project (for a
+before/after comparison).
 """
 
 from __future__ import annotations
@@ -62,7 +64,9 @@ def _scenario(osm: Path, data: Path) -> None:
     )
 
 
-def _start(data: Path, osm: Path, cache: Path, store: Path, timeout_s: float) -> dict[str, float]:
+def _start(
+    data: Path, osm: Path, cache: Path, store: Path, timeout_s: float, server_path: Path | None
+) -> dict[str, float]:
     port = _free_port()
     command = [
         sys.executable, "-c", _START, str(data), "serve", "--scenario", "bench",
@@ -70,6 +74,8 @@ def _start(data: Path, osm: Path, cache: Path, store: Path, timeout_s: float) ->
         "--data-dir", str(store), "--osm", str(osm),
     ]  # fmt: skip
     env = {**os.environ, "CIRCLES_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"}
+    if server_path is not None:
+        env["PYTHONPATH"] = str(server_path)
     began = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -99,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("osm", type=Path, help="an .osm.pbf extract")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per start")
+    parser.add_argument("--server-path", type=Path, help="run the server from this checkout")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="circles-serve-") as folder:
         data, cache = Path(folder) / "data", Path(folder) / "cache"
@@ -106,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = {}
         for label in ("cold", "warm"):
             store = Path(folder) / f"store-{label}"
-            rows[label] = _start(data, args.osm.resolve(), cache, store, args.timeout)
+            rows[label] = _start(
+                data, args.osm.resolve(), cache, store, args.timeout, args.server_path
+            )
     print(f"circles serve on {args.osm.name} (bench scenario: random facilities, 295 grids)")
     print(f"  {'start':<8}{'to /healthz s':>15}{'resident MiB':>14}{'peak MiB':>10}")
     for label, row in rows.items():
