@@ -10,6 +10,7 @@ from types import ModuleType
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
@@ -31,14 +32,17 @@ SCENARIO_FOLDER = REPO / "data" / "scenarios" / "jingkou"
 BOUNDARIES = REPO / "data" / "boundaries"
 METRIC_CRS = "EPSG:32650"
 
+REAL = REPO / "data" / "real"
+#: Jingkou's six street offices and two zones, by official code (data/real/).
 JINGKOU_STREETS = {
-    "大市口街道",
-    "正东路街道",
-    "健康路街道",
-    "四牌楼街道",
-    "象山街道",
-    "丁卯街道",
-    "谏壁街道",
+    "321102001": "正东路街道",
+    "321102002": "健康路街道",
+    "321102003": "大市口街道",
+    "321102004": "四牌楼街道",
+    "321102005": "象山街道",
+    "321102006": "谏壁街道",
+    "321102400": "京口经济开发区",
+    "321102401": "新民洲临港产业园",
 }
 AMENITIES = {
     "water",
@@ -127,7 +131,8 @@ def test_unknown_facility_layer_is_refused(jingkou: Scenario) -> None:
 def test_unknown_scenario_lists_the_available_ones() -> None:
     assert "jingkou" in available_scenarios()
     with pytest.raises(
-        ScenarioError, match=r"no bundled scenario named 'atlantis'.*available: jingkou"
+        ScenarioError,
+        match=r"no bundled scenario named 'atlantis'.*available: dantu, jingkou, yangzhong",
     ):
         load_scenario("atlantis")
     with pytest.raises(LookupError, match=r"no bundled scenario named '\.\./jingkou'"):
@@ -227,8 +232,32 @@ def test_demo_totals_are_exact(jingkou: Scenario) -> None:
     assert len(jingkou.facilities("stations")) == 160
     assert len(jingkou.rest_points) == 100
     assert jingkou.candidates is not None and len(jingkou.candidates) == 120
-    assert jingkou.grids["community"].nunique() == 38
-    assert set(jingkou.grids["street"]) == JINGKOU_STREETS
+    assert jingkou.grids["community"].nunique() == 61
+    assert set(jingkou.grids["street"]) == set(JINGKOU_STREETS.values())
+
+
+def test_jingkou_divisions_are_the_official_ones(jingkou: Scenario) -> None:
+    divisions = pd.read_csv(REAL / "jingkou_divisions_nbs2023.csv", dtype=str)
+    towns = divisions.loc[divisions["level"] == "township"]
+    assert dict(zip(towns["code"], towns["name"], strict=True)) == JINGKOU_STREETS
+    villages = divisions.loc[divisions["level"] == "village"]
+    official = {
+        (parent, name.removesuffix("居委会").removesuffix("村委会"))
+        for parent, name in zip(villages["parent_name"], villages["name"], strict=True)
+    }
+    pairs = set(zip(jingkou.grids["street"], jingkou.grids["community"], strict=True))
+    assert pairs == official  # every community and village, in its own street office
+    assert "丁卯街道" not in set(jingkou.grids["street"])
+
+
+def test_jingkou_streets_follow_the_real_street_office_points(jingkou: Scenario) -> None:
+    points = pd.read_csv(REAL / "jingkou_street_offices_osm_coverage.csv")
+    grids = jingkou.grids.to_crs(METRIC_CRS)
+    for row in points.itertuples():
+        point = gpd.GeoSeries([shapely.Point(row.lon, row.lat)], crs=4326).to_crs(METRIC_CRS)
+        # the grid under each real street-office point belongs to that street office
+        under = grids.loc[grids.contains(point.iloc[0]), "street"]
+        assert under.tolist() == [row.addr_4]
 
 
 def test_every_feature_is_flagged_demo(jingkou: Scenario) -> None:
@@ -289,10 +318,10 @@ def test_ids_are_unique_and_well_formed(jingkou: Scenario) -> None:
 def test_names_follow_the_district_conventions(jingkou: Scenario) -> None:
     centres = jingkou.facilities("centres")
     stations = jingkou.facilities("stations")
-    assert centres["name"].str.fullmatch(r".+社区党群服务中心").all()
+    assert centres["name"].str.fullmatch(r".+(社区|村)党群服务中心").all()
     assert stations["name"].str.fullmatch(r"京口红韵·第\d+网格党群服务站").all()
     assert jingkou.rest_points["name"].str.startswith("暖“新”驿站·").all()
-    assert jingkou.grids["community"].str.endswith("社区").all()
+    assert jingkou.grids["community"].str.fullmatch(r".+(社区|村)").all()
 
 
 def test_attributes_are_valid(jingkou: Scenario) -> None:
@@ -336,7 +365,8 @@ def test_grids_tile_the_urban_extent_without_overlap(
     assert union.difference(metric_boundary.buffer(1.0)).area < 1.0  # m², rounding only
     area_km2 = grids.area / 1e6
     assert area_km2.min() > 0.05
-    assert area_km2.max() < 1.0
+    # urban grids are small; Xinminzhou's few grids cover farmland and port
+    assert area_km2[grids["street"] != "新民洲临港产业园"].max() < 1.0
     assert 0.1 < area_km2.median() < 0.5
 
 
@@ -420,3 +450,67 @@ def test_boundary_conversion_improves_agreement_with_tianditu(jingkou: Scenario)
     assert after.median_m == pytest.approx(105, abs=2)
     scenario_outline = jingkou.boundary.geometry.iloc[0]
     assert scenario_outline.equals(wgs84)
+
+
+# --- Dantu and Yangzhong ------------------------------------------------------------
+
+#: district -> adcode, grids, centres, stations, rest points, candidates, communities
+OTHER_DISTRICTS = {
+    "dantu": ("321112", 88, 9, 30, 30, 36, 18),
+    "yangzhong": ("321182", 56, 6, 55, 20, 24, 12),
+}
+
+
+@pytest.mark.parametrize("name", OTHER_DISTRICTS)
+def test_other_demo_districts_keep_the_reported_counts_and_census_totals(name: str) -> None:
+    adcode, grids, centres, stations, rest_points, candidates, communities = OTHER_DISTRICTS[name]
+    scenario = load_scenario(name)
+    census = pd.read_csv(REPO / "data" / "census" / "zhenjiang_population_2020.csv", dtype=str)
+    row = census.loc[census["adcode"] == adcode].iloc[0]
+    assert str(scenario.boundary["adcode"].iloc[0]) == adcode
+    assert len(scenario.grids) == grids
+    assert int(scenario.grids["population"].sum()) == int(row["population"])
+    assert int(scenario.grids["households"].sum()) == int(row["family_households"])
+    assert len(scenario.facilities("centres")) == centres
+    assert len(scenario.facilities("stations")) == stations
+    assert len(scenario.rest_points) == rest_points
+    assert scenario.candidates is not None and len(scenario.candidates) == candidates
+    assert scenario.grids["community"].nunique() == communities
+    assert scenario.demo
+    for frame in (scenario.grids, scenario.stations, scenario.rest_points, scenario.candidates):
+        assert frame["demo"].all()
+    folder = REPO / "data" / "scenarios" / name
+    for layer in ("grids", "stations", "rest_points", "candidates"):
+        text = (folder / f"{layer}.geojson").read_text(encoding="utf-8")
+        assert f'"notice":"{DEMO_NOTICE_ZH}"' in text
+    assert DEMO_NOTICE_ZH in (folder / "README.md").read_text(encoding="utf-8")
+    outline = gpd.read_file(BOUNDARIES / "zhenjiang_321100_districts.geojson")
+    outline = outline.loc[outline["adcode"].astype(str) == adcode].to_crs(METRIC_CRS)
+    area = outline.geometry.union_all()
+    for frame in (scenario.stations, scenario.rest_points, scenario.candidates):
+        assert frame.to_crs(METRIC_CRS).within(area.buffer(1.0)).all()
+    covered = scenario.grids.to_crs(METRIC_CRS).geometry.union_all()
+    assert covered.area == pytest.approx(area.area, rel=1e-3)
+
+
+def test_dantu_stations_stand_at_estate_gates() -> None:
+    stations = load_scenario("dantu").facilities("stations")
+    assert stations["name"].str.fullmatch(r"宜之家·.+(东门|南门|西门|北门)(（\d+）)?红色驿站").all()
+    assert stations["name"].is_unique
+
+
+@pytest.mark.parametrize("name", OTHER_DISTRICTS)
+def test_generator_matches_the_other_districts_files(generator: ModuleType, name: str) -> None:
+    district = generator.DISTRICTS[name]
+    layers = generator.generate(generator.district_boundary(district), district=district)
+    for layer, frame in layers.items():
+        committed = gpd.read_file(REPO / "data" / "scenarios" / name / f"{layer}.geojson")
+        assert_geodataframe_equal(frame, committed, check_dtype=False, check_less_precise=True)
+
+
+@pytest.mark.parametrize("name", OTHER_DISTRICTS)
+def test_other_districts_walk_15_minutes_to_their_stations(name: str) -> None:
+    scenario = load_scenario(name)
+    assert scenario.rules["stations"].limit == 15.0
+    assert scenario.rules["stations"].unit == "min"
+    assert load_scenario("jingkou").rules["stations"].limit == 10.0
