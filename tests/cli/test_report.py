@@ -38,7 +38,7 @@ def test_report_of_jingkou_in_approximate_mode(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == EXPORTS
     assert "4 sites for stations add" in result.output
-    assert "319,999 ->" in result.output
+    assert "309,096 ->" in result.output
     assert DEMO_NOTICE_EN in result.output
     assert "Approximate mode" in result.output
     book = openpyxl.load_workbook(out / "report.xlsx")

@@ -48,7 +48,9 @@ def test_map_has_title_figures_legend_scale_bar_sites_and_notices(
     )
     texts = _texts(figure)
     assert "京口区 网格党群服务站步行10分钟服务圈" in texts
-    assert any("覆盖 319,999 / 355,757 人" in text for text in texts)
+    covered = round(coverage["stations"].summary["residents_covered"])
+    assert covered > 0
+    assert any(f"覆盖 {covered:,} / 355,757 人" in text for text in texts)
     assert any(DEMO_NOTICE_ZH in text and "近似模式" in text for text in texts)
     assert {"区界", "建议新增站点（按排名编号）"} <= set(texts)
     assert "未覆盖人口（人）" in texts  # colour bar label
