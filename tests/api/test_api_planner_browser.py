@@ -197,7 +197,11 @@ def test_planner_whatif_add_move_close_undo_and_save(
     moved = _whatif(page, 2)
     assert moved != added
 
-    # close: an existing station, from its popup
+    # close: an existing station, from its popup; centre the nearest one, since the worst
+    # grid may lie far from every station (Xinminzhou's, across the river)
+    stations = JINGKOU.facilities("stations").geometry
+    near = stations.iloc[int(((stations.x - lon) ** 2 + (stations.y - lat) ** 2).argmin())]
+    _map_call(page, f"map.setView([{near.y}, {near.x}], 15, {{animate: false}});")
     spot = page.evaluate(
         """() => { for (const m of document.querySelectorAll('.circles-marker-open')) {
             const b = m.getBoundingClientRect();
