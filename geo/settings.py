@@ -6,6 +6,7 @@ Change them at run time, for example ``geo.settings.walk_speed_kmh = 4.0``.
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from pathlib import Path
 
@@ -34,8 +35,18 @@ analysis_crs: str | None = None
 #: Folder where built walking networks (GraphML) are cached.
 cache_folder: Path = Path.home() / ".cache" / "service-circles"
 
+
+
+def _bundled_data() -> Path:
+    """``geo/data`` of an installed package, else the repository's top-level ``data/``."""
+    installed = importlib.resources.files("geo") / "data"
+    if installed.is_dir():
+        return Path(str(installed))
+    return Path(__file__).resolve().parent.parent / "data"
+
+
 #: Folder holding the bundled data (boundaries, census figures, demo scenarios).
-data_folder: Path = Path(__file__).resolve().parent.parent / "data"
+data_folder: Path = _bundled_data()
 
 #: Show progress bars on long work.
 progress: bool = True

@@ -51,15 +51,9 @@ import pandas as pd
 from IPython.display import display
 
 from geo import settings
-from geo.analysis import (
-    DEFAULT_RULES,
-    CoverageEngine,
-    analyze_scenario,
-    approximate_network,
-    underserved_grids,
-)
-from geo.analysis.siting import maximal_covering_sites
-from geo.analysis.whatif import WhatIf, compare
+from geo.analysis import approximate_network
+from geo.analysis.whatif import compare
+from geo.district import District
 from geo.export import planner_figure, summary_table, write_report
 from geo.scenario import DEMO_NOTICE_EN, load_scenario
 
@@ -103,7 +97,9 @@ This notebook must run offline and ships no extract of Zhenjiang, so it uses the
         "code",
         """network = approximate_network(scenario.boundary)
 print(network)
-print(f"approximate mode: {network.approximate}, detour factor {settings.detour_factor}")""",
+print(f"approximate mode: {network.approximate}, detour factor {settings.detour_factor}")
+# The district answers every question below, as the command line and the service do.
+district = District(scenario, network)""",
     ),
     (
         "markdown",
@@ -115,8 +111,8 @@ circle of the district's 1公里服务圈).""",
     ),
     (
         "code",
-        """coverage = analyze_scenario(scenario, network)
-residents = coverage["stations"].summary["residents_total"]
+        """coverage = {key: layer.result for key, layer in district.coverage_by_layer().items()}
+residents = district.coverage("stations").summary.residents_total
 print(f"total residents: {residents:,.0f}")
 summary_table(coverage, language="en")""",
     ),
@@ -134,7 +130,7 @@ display(figure)""",
     ("markdown", "## 4. Underserved grids"),
     (
         "code",
-        """underserved = underserved_grids(coverage["stations"])
+        """underserved = district.underserved("stations").grids
 print(f"{len(underserved)} grids have residents outside the stations' 10-minute circle")
 underserved.head(10)[
     ["rank", "grid_id", "name", "community", "residents", "residents_uncovered", "nearest_minutes"]
@@ -151,23 +147,16 @@ optimality gap; the exact integer program (HiGHS) then proves the optimum.""",
     ),
     (
         "code",
-        """engine = CoverageEngine(network, scenario.grids)
-rule = DEFAULT_RULES["stations"]
-existing = scenario.facilities("stations")
-greedy = maximal_covering_sites(
-    engine, scenario.candidates, rule, k=10, facilities=existing, method="greedy"
-)
-exact = maximal_covering_sites(
-    engine, scenario.candidates, rule, k=10, facilities=existing, method="exact"
-)
+        """greedy = district.suggestions("stations", k=10, method="greedy")
+exact = district.suggestions("stations", k=10, method="exact", time_limit_s=60)
 for label, result in (("greedy", greedy), ("exact", exact)):
     figures = result.summary
     seconds = ", ".join(
-        f"{name} {value * 1000:.0f} ms" for name, value in figures["solve_seconds"].items()
+        f"{name} {value * 1000:.0f} ms" for name, value in figures.solve_seconds.items()
     )
-    gap = f"{'<= ' if figures['gap_is_bound'] else ''}{figures['optimality_gap']:.2%}"
+    gap = f"{'<= ' if figures.gap_is_bound else ''}{figures.optimality_gap:.2%}"
     print(
-        f"{label:>6}: +{figures['residents_added']:,.0f} residents by {figures['sites']} sites; "
+        f"{label:>6}: +{figures.residents_added:,.1f} residents by {figures.sites} sites; "
         f"greedy gap {gap}; {seconds}"
     )
 exact.sites[["rank", "candidate_id", "name", "residents_added", "grids_served"]].round(1)""",
@@ -181,7 +170,7 @@ The base layers are never changed.""",
     ),
     (
         "code",
-        """base = WhatIf.from_scenario(engine, scenario)
+        """base = district.whatif_base()
 plan = base.fork("ten new stations")
 for site in exact.sites.itertuples():
     plan.add("stations", site.geometry.x, site.geometry.y, name=site.name)
@@ -201,7 +190,7 @@ changed[["layer", "grid_id", "residents", "change", "status_a", "status_b"]].rou
     (
         "code",
         """figure = planner_figure(
-    scenario=scenario, coverage=coverage["stations"], layer="stations", suggestions=exact
+    scenario=scenario, coverage=coverage["stations"], layer="stations", suggestions=exact.result
 )
 display(figure)""",
     ),
@@ -220,7 +209,7 @@ from pathlib import Path
 
 with tempfile.TemporaryDirectory() as folder:
     written = write_report(
-        folder, scenario=scenario, coverage=coverage, suggestions=exact, layer="stations"
+        folder, scenario=scenario, coverage=coverage, suggestions=exact.result, layer="stations"
     )
     for kind, path in written.items():
         print(f"{kind:>15}: {Path(path).name} ({Path(path).stat().st_size / 1024:,.0f} KiB)")""",

@@ -1,4 +1,6 @@
-# Sourced by serve.sh and test.sh: create .venv with Python >= 3.11 and install the project.
+# Sourced by serve.sh, test.sh and wheel_smoke.sh: create .venv with Python >= 3.11 and
+# install the project (editable) once; later runs reinstall only when the packaging
+# (pyproject.toml, setup.py) changed.
 # Usage: install_project EXTRAS   (EXTRAS is "" or "[test]")
 set -euo pipefail
 
@@ -19,9 +21,17 @@ pick_python() {
 
 install_project() {
     local extras="$1"
+    local stamp="$VENV/.installed-project${extras}"
+    local digest
+    digest="$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" | "$(pick_python)" -c \
+        'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
     if [ ! -x "$VENV/bin/python" ]; then
         "$(pick_python)" -m venv "$VENV"
     fi
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
+        return 0  # installed editable: code changes need no reinstall
+    fi
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet -e "$ROOT$extras"
+    echo "$digest" >"$stamp"
 }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from click.testing import CliRunner
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,6 +17,8 @@ NOTEBOOK = ROOT / "notebooks" / "planner_walkthrough.ipynb"
 sys.path.insert(0, str(ROOT / "notebooks"))
 
 import build_walkthrough  # noqa: E402
+
+from api.cli import main  # noqa: E402
 
 
 def _text(cell: nbformat.NotebookNode) -> str:
@@ -76,11 +80,11 @@ def test_notebook_shows_coverage_suggestions_comparison_and_exports(
     assert match is not None
     before, after = (int(value.replace(",", "")) for value in match.groups())
     assert 0 < before < after <= 355_757
-    greedy = re.search(r"greedy: \+([\d,]+) residents by 10 sites", text)
-    exact = re.search(r" exact: \+([\d,]+) residents by 10 sites", text)
+    greedy = re.search(r"greedy: \+([\d,.]+) residents by 10 sites", text)
+    exact = re.search(r" exact: \+([\d,.]+) residents by 10 sites", text)
     assert greedy is not None and exact is not None
-    added = int(exact.group(1).replace(",", ""))
-    assert added >= int(greedy.group(1).replace(",", ""))
+    added = float(exact.group(1).replace(",", ""))
+    assert added >= float(greedy.group(1).replace(",", ""))
     assert after - before == pytest.approx(added, abs=1)
     for name in ("report.gpkg", "report.xlsx", "grids.csv", "suggestions.csv", "map.png"):
         assert name in text
@@ -91,3 +95,22 @@ def test_notebook_shows_coverage_suggestions_comparison_and_exports(
         if "image/png" in output.get("data", {})
     ]
     assert len(images) == 2
+
+
+def test_notebook_agrees_with_the_command_line(
+    executed: nbformat.NotebookNode, tmp_path: Path
+) -> None:
+    """The notebook's District and ``circles sites`` suggest the same for the same run."""
+    text = "\n".join(_text(cell) for cell in executed.cells)
+    greedy = re.search(r"greedy: \+([\d,.]+) residents by 10 sites", text)
+    assert greedy is not None
+    out = tmp_path / "sites"
+    result = CliRunner().invoke(
+        main, ["sites", "--scenario", "jingkou", "-k", "10", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["residents_added"] > 0
+    assert float(greedy.group(1).replace(",", "")) == pytest.approx(
+        summary["residents_added"], abs=0.06
+    )

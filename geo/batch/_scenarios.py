@@ -9,7 +9,7 @@ from pathlib import Path
 
 from geo import settings
 from geo.errors import BatchError
-from geo.scenario import Scenario, available_scenarios, load_scenario, scenario_from_files
+from geo.scenario import Scenario, available_scenarios, load_scenario
 
 __all__ = ["city_sources", "load_source", "resolve_sources", "source_name"]
 
@@ -23,30 +23,17 @@ def source_name(source: str | os.PathLike[str]) -> str:
 
 
 def load_source(source: str | os.PathLike[str]) -> Scenario:
-    """Load a scenario from a bundled name or a scenario folder.
-
-    A folder holds ``grids.geojson``, ``stations.geojson``, ``rest_points.geojson`` and
-    optionally ``boundary.geojson`` and ``candidates.geojson``, all EPSG:4326.
+    """Load a scenario from a bundled name or a scenario folder (see
+    :func:`geo.scenario.load_scenario`).
 
     Raises
     ------
     geo.errors.ScenarioError
-        If no bundled scenario has this name.
+        If there is no such scenario, or its manifest is not valid.
     geo.errors.LayerError
         If a layer file is missing, unreadable or breaks its schema.
     """
-    path = Path(source)
-    if not path.is_dir():
-        return load_scenario(str(source))
-    optional = {stem: path / f"{stem}.geojson" for stem in ("boundary", "candidates")}
-    return scenario_from_files(
-        grids=path / "grids.geojson",
-        stations=path / "stations.geojson",
-        rest_points=path / "rest_points.geojson",
-        boundary=optional["boundary"] if optional["boundary"].is_file() else None,
-        candidates=optional["candidates"] if optional["candidates"].is_file() else None,
-        name=source_name(path),
-    )
+    return load_scenario(source)
 
 
 def _cities() -> dict[str, tuple[str, str]]:
