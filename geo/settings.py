@@ -36,7 +36,6 @@ analysis_crs: str | None = None
 cache_folder: Path = Path.home() / ".cache" / "service-circles"
 
 
-
 def _bundled_data() -> Path:
     """``geo/data`` of an installed package, else the repository's top-level ``data/``."""
     installed = importlib.resources.files("geo") / "data"
