@@ -26,6 +26,7 @@ __all__ = [
     "load_scenario_option",
     "network_options",
     "offline_option",
+    "out_crs_option",
     "speed_option",
 ]
 
@@ -86,6 +87,15 @@ def network_options(func: F) -> F:
 
 
 #: ``--speed-kmh``: the walking speed of every rule.
+out_crs_option = click.option(
+    "--out-crs",
+    type=click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"]),
+    default="wgs84",
+    show_default=True,
+    help="Coordinate system of the exported coordinates, named in headers and notes: "
+    "gcj02 for Amap and Tencent, bd09 for Baidu, cgcs2000 for Tianditu.",
+)
+
 speed_option = click.option(
     "--speed-kmh",
     "speed_kmh",

@@ -16,6 +16,7 @@ from api.cli._options import (
     load_district,
     load_scenario_option,
     network_options,
+    out_crs_option,
     speed_option,
 )
 from geo.analysis.rules import PRESETS, Preset
@@ -50,14 +51,7 @@ _MAP_FILE = "map.html"
     show_default=True,
     help="Language of the map's labels.",
 )
-@click.option(
-    "--out-crs",
-    type=click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"]),
-    default="wgs84",
-    show_default=True,
-    help="Coordinate system of the exported coordinates, named in headers and notes: "
-    "gcj02 for Amap and Tencent, bd09 for Baidu, cgcs2000 for Tianditu.",
-)
+@out_crs_option
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @click.option(
     "--out",

@@ -9,7 +9,7 @@ from typing import Literal, cast
 
 import click
 
-from api.cli._options import load_district, network_options, speed_option
+from api.cli._options import load_district, network_options, out_crs_option, speed_option
 from geo.errors import GeoError
 from geo.export import approximate_notice, demo_notice, write_report
 from geo.scenario import ANALYSIS_LAYERS, load_scenario
@@ -56,14 +56,7 @@ logger = logging.getLogger(__name__)
     show_default=True,
     help="Language of headers, sheet names and map labels.",
 )
-@click.option(
-    "--out-crs",
-    type=click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"]),
-    default="wgs84",
-    show_default=True,
-    help="Coordinate system of the exported coordinates, named in headers and notes: "
-    "gcj02 for Amap and Tencent, bd09 for Baidu, cgcs2000 for Tianditu.",
-)
+@out_crs_option
 @click.option(
     "--out",
     "out_dir",
