@@ -15,7 +15,6 @@ from api.maps._base import MapContext, add_boundary, extent, new_map, render, sc
 from api.maps._layers import AREA_STYLE
 from api.maps._look import colouring_spec
 from geo import settings as geo_settings
-from geo.analysis.rules import DEFAULT_RULES, gb50180_rules
 from geo.district import District
 from geo.scenario import ANALYSIS_LAYERS, DATA_LAYERS
 
@@ -31,9 +30,8 @@ _FACILITY_LAYER = {"stations": "stations", "centres": "stations", "rest_points":
 _KIND = {"stations": "station", "centres": "centre", "rest_points": None}
 
 
-def _layers(context: MapContext) -> list[dict[str, Any]]:
+def _layers(district: District, context: MapContext) -> list[dict[str, Any]]:
     words = context.words()
-    presets = gb50180_rules()
     return [
         {
             "name": layer,
@@ -42,10 +40,11 @@ def _layers(context: MapContext) -> list[dict[str, Any]]:
             "kind": _KIND[layer],
             "marker": _MARKER[layer],
             "colour": AREA_STYLE[layer]["color"],
-            "rule": {"limit": DEFAULT_RULES[layer].limit, "unit": DEFAULT_RULES[layer].unit},
-            "gb50180": {"limit": presets[layer].limit, "unit": presets[layer].unit},
+            "rule": {"limit": own.limit, "unit": own.unit},
+            "gb50180": {"limit": preset.limit, "unit": preset.unit},
         }
         for layer in ANALYSIS_LAYERS
+        for own, preset in [(district.rules[layer], district.rule(layer, preset="gb50180"))]
     ]
 
 
@@ -84,7 +83,7 @@ def planner_map(district: District, context: MapContext) -> str:
             "uploads": "/api/scenario/layers",
             "exports": "/api/export",
         },
-        "layers": _layers(context),
+        "layers": _layers(district, context),
         "speed": geo_settings.walk_speed_kmh,
         "k": PLANNER_SITES,
         "colourings": colouring_spec(context.lang),
