@@ -47,14 +47,11 @@ def break_households(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def scenario_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Two altered copies of Jingkou (fewer stations; fewer grids) and one with a bad grid."""
+    """A copy of Jingkou with every other station, and one with a bad grid."""
     root = tmp_path_factory.mktemp("scenarios")
     return {
         "half_stations": copy_scenario(
             root / "half_stations", edit={"stations": lambda features: features[::2]}
-        ),
-        "north_grids": copy_scenario(
-            root / "north_grids", edit={"grids": lambda features: features[:150]}
         ),
         "broken": copy_scenario(root / "broken", edit={"grids": break_households}),
     }
