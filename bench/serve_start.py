@@ -49,7 +49,7 @@ def _scenario(osm: Path, data: Path) -> None:
 
     graph = graph_from_osm(osm)
     inputs = bench_inputs(graph, label=osm.name, query_points=1)
-    folder = data / "scenarios" / "bench"
+    folder = data / "scenarios" / "serve-bench"
     folder.mkdir(parents=True)
     grids = inputs.grids
     hull = shapely.union_all(grids.geometry.to_numpy()).convex_hull
@@ -62,6 +62,17 @@ def _scenario(osm: Path, data: Path) -> None:
     inputs.facilities["rest_points"].drop(columns=["node", "kind"]).to_file(
         folder / "rest_points.geojson"
     )
+    layers = "".join(
+        f'\n[layers.{layer}]\nfile = "{layer}.geojson"\ncrs = "wgs84"\n'
+        for layer in ("boundary", "grids", "stations", "rest_points")
+    )
+    (folder / "scenario.toml").write_text(
+        'name = "serve-bench"\ntitle_zh = "基准（示意数据）"\n'
+        'title_en = "Benchmark (illustrative data)"\ndemo = true\n'
+        'notice_zh = "示意数据：站点位置为随机生成，并非官方位置。"\n'
+        'notice_en = "Illustrative data: locations are random, not official locations."\n' + layers,
+        encoding="utf-8",
+    )
 
 
 def _start(
@@ -69,7 +80,7 @@ def _start(
 ) -> dict[str, float]:
     port = _free_port()
     command = [
-        sys.executable, "-c", _START, str(data), "serve", "--scenario", "bench",
+        sys.executable, "-c", _START, str(data), "serve", "--scenario", "serve-bench",
         "--host", "127.0.0.1", "--port", str(port), "--basemap", "none",
         "--data-dir", str(store), "--osm", str(osm),
     ]  # fmt: skip
@@ -77,7 +88,9 @@ def _start(
     if server_path is not None:
         env["PYTHONPATH"] = str(server_path)
     began = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, cwd=store.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         while True:
             if process.poll() is not None:
