@@ -12,6 +12,7 @@ import geopandas as gpd
 from geo.coords import CoordinateSystem
 from geo.errors import LayerValidationError
 from geo.layers import LayerName, validate_layer
+from geo.layers.stations import StationKind
 
 __all__ = ["load_upload"]
 
@@ -33,6 +34,7 @@ def load_upload(
     *,
     crs: str | None,
     boundary: gpd.GeoDataFrame | None,
+    default_kind: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
     """Load an uploaded file as a layer, checking every row.
 
@@ -48,6 +50,8 @@ def load_upload(
         {"wgs84", "cgcs2000", "gcj02", "bd09"} or None, as for the loaders.
     boundary
         District boundary to warn of features outside it (ignored for the boundary).
+    default_kind
+        Stations only: {"station", "centre"} for rows of a file without a kind column.
 
     Returns
     -------
@@ -67,6 +71,7 @@ def load_upload(
             path,
             crs=cast(CoordinateSystem | None, crs),
             boundary=boundary,
+            default_kind=cast(StationKind | None, default_kind),
         )
     if frame is None:
         raise LayerValidationError(report.to_text(), report)

@@ -206,6 +206,10 @@ def upload_layer(
         bool,
         Form(description="Stations: replace every kind, not only the kinds in the file."),
     ] = False,
+    kind: Annotated[
+        Literal["station", "centre"] | None,
+        Form(description="Stations: the kind of rows when the file has no kind column."),
+    ] = None,
 ) -> dict[str, Any]:
     """Replace one layer of the scenario with an uploaded file. The whole file is checked
     first; a file with any error answers 422 with every problem and changes nothing.
@@ -215,7 +219,9 @@ def upload_layer(
     and how many features of other kinds were kept."""
     check_data_layer(name)
     boundary = None if name == "boundary" else state.snapshot.district.scenario.boundary
-    frame, warnings = load_upload(name, file.filename, file.file.read(), crs=crs, boundary=boundary)
+    frame, warnings = load_upload(
+        name, file.filename, file.file.read(), crs=crs, boundary=boundary, default_kind=kind
+    )
     extra = {"filename": file.filename, "crs": crs, "warnings": len(warnings)}
 
     def swap(district: District) -> Edited:

@@ -15,7 +15,14 @@ from geo.layers._load import LayerSpec, load_layer
 from geo.layers._validate import ValidationReport
 from geo.layers.boundary import BoundaryLike, boundary_geometry
 
-__all__ = ["KINDS", "STATIONS", "StationKind", "stations_from_file"]
+__all__ = [
+    "KINDS",
+    "STATIONS",
+    "StationKind",
+    "stations_from_file",
+    "stations_spec",
+    "with_default_kind",
+]
 
 StationKind = Literal["centre", "station"]
 
@@ -125,18 +132,42 @@ def stations_from_file(
     LayerValidationError
         If anything in it is wrong; ``.report`` lists every problem.
     """
-    if default_kind is not None and default_kind not in ("station", "centre"):
-        msg = f"default_kind must be 'station' or 'centre', got {default_kind!r}"
-        raise ValueError(msg)
-    spec = STATIONS if default_kind is None else replace(STATIONS, required=("name",))
     frame = load_layer(
-        spec,
+        stations_spec(default_kind),
         path,
         crs=crs,
         boundary=boundary_geometry(boundary),
         source_layer=source_layer,
         stacklevel=2,
     )
-    if default_kind is not None:
-        frame["kind"] = frame["kind"].mask(frame["kind"] == "", default_kind)
-    return frame
+    return with_default_kind(frame, default_kind)
+
+
+def stations_spec(default_kind: StationKind | None) -> LayerSpec:
+    """The stations schema, with ``kind`` optional when a default kind is given.
+
+    Parameters
+    ----------
+    default_kind
+        {"station", "centre"} or None (``kind`` required).
+
+    Raises
+    ------
+    ValueError
+        If ``default_kind`` is neither.
+    """
+    if default_kind is not None and default_kind not in ("station", "centre"):
+        msg = f"default_kind must be 'station' or 'centre', got {default_kind!r}"
+        raise ValueError(msg)
+    return STATIONS if default_kind is None else replace(STATIONS, required=("name",))
+
+
+def with_default_kind(
+    frame: gpd.GeoDataFrame, default_kind: StationKind | None
+) -> gpd.GeoDataFrame:
+    """Give rows without a kind the default kind (a new frame; None changes nothing)."""
+    if default_kind is None:
+        return frame
+    filled = frame.copy()
+    filled["kind"] = filled["kind"].mask(filled["kind"] == "", default_kind)
+    return filled

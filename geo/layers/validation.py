@@ -19,7 +19,7 @@ from geo.layers.boundary import BOUNDARY, BoundaryLike, boundary_geometry
 from geo.layers.candidates import CANDIDATES
 from geo.layers.grids import GRIDS
 from geo.layers.rest_points import REST_POINTS
-from geo.layers.stations import STATIONS
+from geo.layers.stations import STATIONS, StationKind, stations_spec, with_default_kind
 
 __all__ = ["LAYER_NAMES", "LayerName", "validate_layer"]
 
@@ -45,6 +45,7 @@ def validate_layer(
     boundary: BoundaryLike | None = None,
     source_layer: str | None = None,
     budget: Budget | None = None,
+    default_kind: StationKind | None = None,
 ) -> tuple[gpd.GeoDataFrame | None, ValidationReport]:
     """Check a layer file and report every problem, without raising for its content.
 
@@ -65,6 +66,9 @@ def validate_layer(
         The limits the file must keep to (features, columns, cells, vertices, nesting,
         bytes); None uses the current :mod:`geo.settings`. A file past one is reported
         as one error naming the limit.
+    default_kind
+        Stations only: {"station", "centre"}, the kind of rows when the file has no kind
+        column (then ``kind`` is not required); None requires the column.
 
     Returns
     -------
@@ -83,6 +87,11 @@ def validate_layer(
     if spec is None:
         msg = f"unknown layer {layer!r}; use one of {', '.join(LAYER_NAMES)}"
         raise LayerError(msg)
+    if default_kind is not None:
+        if spec is not STATIONS:
+            msg = f"a default kind is for the stations layer, not {layer!r}"
+            raise LayerError(msg)
+        spec = stations_spec(default_kind)
     source = Path(path).name
     try:
         with warnings.catch_warnings():
@@ -104,4 +113,6 @@ def validate_layer(
         )
     except FileProblemError as exc:
         return None, ValidationReport(spec.name, source, problems=[exc.problem])
-    return (checked.frame() if checked.report.ok else None), checked.report
+    if not checked.report.ok:
+        return None, checked.report
+    return with_default_kind(checked.frame(), default_kind), checked.report

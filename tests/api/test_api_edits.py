@@ -281,6 +281,50 @@ def test_upload_of_the_whole_stations_layer(editing: TestClient) -> None:
     assert _count(editing, "stations") == 3
 
 
+def test_upload_without_a_kind_column_takes_the_declared_kind(editing: TestClient) -> None:
+    points = JINGKOU.stations[JINGKOU.stations["kind"] == "station"].head(4)
+    rows = ["名称,经度,纬度"] + [
+        f"{name},{geom.x:.7f},{geom.y:.7f}"
+        for name, geom in zip(points["name"], points.geometry, strict=True)
+    ]
+    body = "\n".join(rows).encode("utf-8")
+    refused = editing.put(
+        "/api/scenario/layers/stations",
+        files={"file": ("站点.csv", body, "text/csv")},
+        headers=AUTH,
+    )
+    assert refused.status_code == 422, refused.text
+    assert "kind" in refused.text
+    before = _count(editing, "stations")
+    assert before == len(JINGKOU.stations)
+
+    response = editing.put(
+        "/api/scenario/layers/stations",
+        files={"file": ("站点.csv", body, "text/csv")},
+        data={"kind": "station"},
+        headers=AUTH,
+    )
+    assert response.status_code == 200, response.text
+    centres = int((JINGKOU.stations["kind"] == "centre").sum())
+    assert response.json()["replaced"]["kinds"] == ["station"]
+    assert response.json()["replaced"]["kept"] == centres
+    features = editing.get("/api/layers/stations").json()["features"]
+    kinds = [feature["properties"]["kind"] for feature in features]
+    assert kinds.count("station") == 4 and kinds.count("centre") == centres
+
+
+def test_a_default_kind_is_for_stations_only(editing: TestClient) -> None:
+    response = editing.put(
+        "/api/scenario/layers/rest_points",
+        files={"file": ("rest.csv", b"name,lon,lat\nA,119.45,32.2", "text/csv")},
+        data={"kind": "station"},
+        headers=AUTH,
+    )
+    assert response.status_code == 400, response.text
+    assert "default kind is for the stations layer" in response.json()["error"]["message"]
+    assert _count(editing, "rest_points") == len(JINGKOU.rest_points)
+
+
 def test_invalid_upload_reports_every_problem_and_keeps_the_data(
     editing: TestClient, tmp_path: Path
 ) -> None:
