@@ -674,16 +674,30 @@ class District:
             place=self.place(lon, lat, crs=system),
         )
 
-    def whatif_base(self) -> WhatIf:
-        """The what-if base: one coverage pass per layer under its own rule, cached."""
+    def whatif_base(self, rules: Mapping[str, ServiceRule] | None = None) -> WhatIf:
+        """The what-if base: one coverage pass per layer, cached per set of rules.
+
+        Parameters
+        ----------
+        rules
+            Rules that replace the layers' own (e.g. a planner's custom circle for one
+            layer); None keeps every layer's own rule.
+        """
+        chosen = {**self.rules, **(rules or {})}
         return self._memo.get(
-            ("whatif",),
+            ("whatif", tuple(sorted(chosen.items()))),
             lambda: self.exclusive(
-                lambda: WhatIf.from_scenario(self.engine, self.scenario, rules=self.rules)
+                lambda: WhatIf.from_scenario(self.engine, self.scenario, rules=chosen)
             ),
         )
 
-    def whatif(self, changes: Sequence[Change], *, crs: str = "wgs84") -> WhatIfAnswer:
+    def whatif(
+        self,
+        changes: Sequence[Change],
+        *,
+        crs: str = "wgs84",
+        rules: Mapping[str, ServiceRule] | None = None,
+    ) -> WhatIfAnswer:
         """Coverage after hypothetical changes, compared with the district as it is.
 
         Nothing is saved; the district is unchanged.
@@ -694,6 +708,9 @@ class District:
             The changes, applied in order.
         crs
             Coordinate system of the changes' lon/lat {"wgs84", "cgcs2000", "gcj02", "bd09"}.
+        rules
+            Rules that replace the layers' own for this comparison, before and after
+            alike (build them with :meth:`rule`); None keeps every layer's own rule.
 
         Returns
         -------
@@ -713,7 +730,9 @@ class District:
             If an add or move has no lon/lat, or a move or close no facility id.
         """
         system = check_coordinate_system(crs)
-        base = self.whatif_base()
+        for layer in rules or {}:
+            check_analysis_layer(layer)
+        base = self.whatif_base(rules)
 
         for change in changes:
             change.check()

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from api._text import Text
 from api._uploads import load_upload
 from api.routes._deps import Current, Editor, State
+from api.routes._params import MAX_RULE_METRES
 from api.routes._serial import feature_collection, plain
 from api.state import Snapshot
 from api.store import AuditEntry
@@ -54,6 +55,28 @@ class WhatIfEdit(BaseModel):
         return self
 
 
+class WhatIfRule(BaseModel):
+    """A circle for one layer other than its own rule, before and after alike."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    layer: str = Field(max_length=64, description="Analysis layer: stations, centres, rest_points.")
+    minutes: float | None = Field(None, gt=0, le=60, description="Walking time limit, minutes.")
+    metres: float | None = Field(
+        None, gt=0, le=MAX_RULE_METRES, description="Walking distance limit, metres."
+    )
+    speed_kmh: float | None = Field(
+        None, ge=0.5, le=10, description="Walking speed, km/h; default: the scenario's."
+    )
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> WhatIfRule:
+        if self.minutes is not None and self.metres is not None:
+            msg = "give minutes or metres, not both"
+            raise ValueError(msg)
+        return self
+
+
 class WhatIfRequest(BaseModel):
     """Hypothetical changes to compare with the current scenario."""
 
@@ -61,6 +84,11 @@ class WhatIfRequest(BaseModel):
 
     edits: list[WhatIfEdit] = Field(min_length=1, max_length=50)
     crs: Crs = Field("wgs84", description=_CRS_HELP)
+    rules: list[WhatIfRule] = Field(
+        default_factory=list,
+        max_length=3,
+        description="Circles other than the layers' own rules; default: every layer's own.",
+    )
 
 
 class NewFacility(BaseModel):
@@ -114,8 +142,15 @@ def what_if(snapshot: Current, request: WhatIfRequest) -> dict[str, Any]:
     """Compute coverage after hypothetical edits and compare it with the current scenario:
     residents covered per layer before and after, the grids whose coverage changes, and
     the edited layers' facilities. Nothing is saved."""
-    answer = snapshot.district.whatif(
-        [Change(**edit.model_dump()) for edit in request.edits], crs=request.crs
+    district = snapshot.district
+    rules = {
+        rule.layer: district.rule(
+            rule.layer, minutes=rule.minutes, metres=rule.metres, speed_kmh=rule.speed_kmh
+        )
+        for rule in request.rules
+    }
+    answer = district.whatif(
+        [Change(**edit.model_dump()) for edit in request.edits], crs=request.crs, rules=rules
     )
     return {
         **answer.to_dict(),

@@ -245,6 +245,24 @@ def test_planner_whatif_add_move_close_undo_and_save(
     assert page.errors == []
 
 
+def test_planner_whatif_compares_under_the_chosen_circle(planner: Any, planner_server: str) -> None:
+    page = planner(VIEWPORTS["desktop"])
+    page.select_option("select[name=preset]", "custom")
+    page.fill("input[name=limit]", "5")
+    page.dispatch_event("input[name=limit]", "change")
+    _ready(page)
+    lon, lat = _worst_grid_point(planner_server)
+    page.locator(".circles-whatif-add").click()
+    _map_call(page, f"map.fire('click', {{latlng: L.latLng({lat}, {lon})}});")
+    after = _whatif(page, 1)
+    five = httpx.get(
+        planner_server + "/api/coverage", params={"layer": "stations", "minutes": 5}, timeout=60
+    ).json()["summary"]
+    # "before" is the chosen 5-minute circle's coverage, not the layer's own 10 minutes
+    assert int(_before(page)["covered"].replace(",", "")) == five["residents_covered"]
+    assert int(after["covered"].replace(",", "")) >= five["residents_covered"]
+
+
 def test_planner_refused_upload_shows_its_report(
     planner: Any, planner_server: str, tmp_path: Path, artifacts: Path
 ) -> None:

@@ -460,6 +460,39 @@ def test_whatif_close_and_add(client: TestClient) -> None:
     assert count == layers["stations"]["facilities_a"]
 
 
+def test_whatif_under_a_chosen_circle(client: TestClient) -> None:
+    first = JINGKOU.facilities("stations")["facility_id"].iloc[0]
+    close = [{"action": "close", "layer": "stations", "facility_id": first}]
+
+    def stations_row(rules: list[dict]) -> dict:
+        answer = client.post("/api/whatif", json={"edits": close, "rules": rules})
+        assert answer.status_code == 200, answer.text
+        return {row["layer"]: row for row in answer.json()["layers"]}["stations"]
+
+    own = stations_row([])
+    five = stations_row([{"layer": "stations", "minutes": 5}])
+    # before and after are both under the chosen circle: "before" is that circle's coverage
+    coverage = client.get("/api/coverage", params={"layer": "stations", "minutes": 5}).json()
+    assert five["residents_covered_a"] == coverage["summary"]["residents_covered"]
+    own_coverage = client.get("/api/coverage", params={"layer": "stations"}).json()
+    assert own["residents_covered_a"] == own_coverage["summary"]["residents_covered"]
+    assert five["residents_covered_a"] < own["residents_covered_a"]
+    assert five["residents_covered_b"] <= five["residents_covered_a"]
+
+
+def test_whatif_rules_are_checked(client: TestClient) -> None:
+    close = [{"action": "close", "layer": "stations", "facility_id": "x"}]
+    unknown = client.post(
+        "/api/whatif", json={"edits": close, "rules": [{"layer": "nope", "minutes": 5}]}
+    )
+    assert unknown.status_code == 404
+    both = client.post(
+        "/api/whatif",
+        json={"edits": close, "rules": [{"layer": "stations", "minutes": 5, "metres": 400}]},
+    )
+    assert both.status_code == 422
+
+
 def test_whatif_move(client: TestClient) -> None:
     first = JINGKOU.facilities("centres")["facility_id"].iloc[0]
     body = client.post(

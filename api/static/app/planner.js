@@ -252,6 +252,24 @@
       return params;
     }
 
+    // The chosen circle as the JSON APIs take it: {} for the layer's own rule.
+    function ruleBody() {
+      var rule = ruleParams();
+      var body = {};
+      if (rule.has("minutes")) body.minutes = Number(rule.get("minutes"));
+      if (rule.has("metres")) body.metres = Number(rule.get("metres"));
+      if (rule.get("rule") === "gb50180") body.metres = layersByName[state.layer].gb50180.limit;
+      return body;
+    }
+
+    // A what-if request: the edits, compared before and after under the chosen circle.
+    function whatifBody(edits) {
+      var body = { edits: edits, crs: options.crs };
+      var rule = ruleBody();
+      if (Object.keys(rule).length) body.rules = [Object.assign({ layer: state.layer }, rule)];
+      return body;
+    }
+
     function json(url, init) {
       return fetch(url, Object.assign({ headers: { Accept: "application/json" } }, init || {}))
         .then(function (response) {
@@ -468,7 +486,7 @@
       var after = { covered: null, share: null, under: null };
       if (comparison) {
         var record = comparison.layers.filter(function (item) { return item.layer === state.layer; })[0];
-        // What-if answers under each layer's own rule: compare like with like.
+        // The what-if answer compares under the chosen circle, before and after alike.
         before.covered = Math.round(record.residents_covered_a);
         before.share = (100 * record.share_covered_a).toFixed(1) + "%";
         var under = before.under;
@@ -532,7 +550,7 @@
       return json(options.api.whatif, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ edits: edits, crs: options.crs }),
+        body: JSON.stringify(whatifBody(edits)),
       }).then(function (comparison) {
         state.comparison = comparison;
         showFigures(comparison);
@@ -648,11 +666,7 @@
       sitesList.textContent = "";
       siteLayer.clearLayers();
       setStatus(sitesSummary, t("searching"), "");
-      var payload = { layer: state.layer, k: state.k };
-      var rule = ruleParams();
-      if (rule.has("minutes")) payload.minutes = Number(rule.get("minutes"));
-      if (rule.has("metres")) payload.metres = Number(rule.get("metres"));
-      if (rule.get("rule") === "gb50180") payload.metres = layersByName[state.layer].gb50180.limit;
+      var payload = Object.assign({ layer: state.layer, k: state.k }, ruleBody());
       container.dataset.sitesStatus = "loading";
       return json(options.api.sites, {
         method: "POST",
