@@ -8,7 +8,6 @@ district's files exactly as those commands do.
 from __future__ import annotations
 
 import html
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,14 +15,14 @@ from typing import TYPE_CHECKING
 import folium
 import geopandas as gpd
 
-from api.cli import sites
 from api.cli._coverage_map import (
-    _inline_leaflet,
-    _MetricScale,
-    _notice_box,
-    _page,
+    MetricScale,
+    inline_leaflet,
+    map_page,
+    notice_box,
     write_coverage_map,
 )
+from api.cli.sites import write_sites_files
 from api.maps._look import COLOURINGS, grid_colour
 from geo.batch import BatchResult, DistrictWriters, city_grids
 from geo.export import approximate_notice, demo_notice
@@ -31,38 +30,11 @@ from geo.export._atomic import atomic_path
 from geo.export._labels import Language, layer_name
 
 if TYPE_CHECKING:
-    from geo.analysis.network import WalkNetwork
-    from geo.results import Suggestions
-    from geo.scenario import Scenario
+    pass
 
-__all__ = ["WRITERS", "write_city_map", "write_sites_files"]
+__all__ = ["WRITERS", "write_city_map"]
 
 
-def write_sites_files(
-    out_dir: Path,
-    result: Suggestions,
-    *,
-    scenario: Scenario,
-    layer: str,
-    network: WalkNetwork,
-) -> list[Path]:
-    """Write ``suggestions.geojson`` and ``summary.json`` as ``circles sites`` does."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    grids = scenario.grids
-    names = grids.set_index(grids["grid_id"].astype(str))["name"]
-    summary = sites._summary(result, scenario, network.source, names)
-    paths = [out_dir / "suggestions.geojson", out_dir / "summary.json"]
-    paths[0].write_text(
-        json.dumps(
-            sites._feature_collection(result, scenario, names), ensure_ascii=False, indent=1
-        ),
-        encoding="utf-8",
-    )
-    paths[1].write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    return paths
-
-
-#: The writers of ``circles batch``: the coverage map and the site suggestion files.
 WRITERS = DistrictWriters(coverage_map=write_coverage_map, sites_files=write_sites_files)
 
 
@@ -110,8 +82,8 @@ def write_city_map(
     grids = city_grids(result.districts, layer)
     zh = language == "zh"
     fmap = folium.Map(tiles=tiles)
-    _inline_leaflet(fmap)
-    fmap.add_child(_MetricScale())
+    inline_leaflet(fmap)
+    fmap.add_child(MetricScale())
     if len(grids):
         frame = gpd.GeoDataFrame(
             {
@@ -152,7 +124,7 @@ def write_city_map(
         notices += [demo_notice("zh"), demo_notice("en")]
     if any(d.approximate for d in result.districts):
         notices += [approximate_notice("zh"), approximate_notice("en")]
-    root = _page(fmap)
+    root = map_page(fmap)
     root.html.add_child(_share_legend(language))
     title = html.escape(layer_name(layer, language))
     root.html.add_child(
@@ -163,7 +135,7 @@ def write_city_map(
         )
     )
     if notices:
-        root.html.add_child(_notice_box(notices))
+        root.html.add_child(notice_box(notices))
     target = Path(path)
     with atomic_path(target) as temporary:
         fmap.save(str(temporary))

@@ -32,7 +32,14 @@ from geo.scenario import Scenario
 if TYPE_CHECKING:
     from geo.analysis.coverage import LayerCoverage
 
-__all__ = ["coverage_map", "write_coverage_map"]
+__all__ = [
+    "MetricScale",
+    "coverage_map",
+    "inline_leaflet",
+    "map_page",
+    "notice_box",
+    "write_coverage_map",
+]
 
 #: Service-area colour of each coverage key: the service's maps' own (one look).
 _LAYER_COLOURS = {
@@ -119,7 +126,7 @@ def _union_layer(coverage: LayerCoverage, colour: str, language: Language) -> fo
     )
 
 
-def _notice_box(lines: list[str]) -> folium.Element:
+def notice_box(lines: list[str]) -> folium.Element:
     body = "<br>".join(html.escape(line) for line in lines)
     return folium.Element(
         '<div class="circles-notice" style="position: fixed; bottom: 48px; left: 12px; '
@@ -146,7 +153,7 @@ def _legend(language: Language) -> folium.Element:
     )
 
 
-class _MetricScale(MacroElement):
+class MetricScale(MacroElement):
     """A metric-only scale bar, as on the service's maps."""
 
     _template = Template(
@@ -158,19 +165,19 @@ class _MetricScale(MacroElement):
     )
 
 
-def _page(fmap: folium.Map) -> Figure:
+def map_page(fmap: folium.Map) -> Figure:
     """The HTML page holding the map."""
     return cast(Figure, fmap.get_root())
 
 
-def _inline_leaflet(fmap: folium.Map) -> None:
+def inline_leaflet(fmap: folium.Map) -> None:
     """Write Leaflet's script and style sheet into the page instead of CDN links."""
     leaflet = importlib.resources.files("api") / "static" / "vendor" / "leaflet"
     script = (leaflet / "leaflet.js").read_text(encoding="utf-8")
     style = (leaflet / "leaflet.css").read_text(encoding="utf-8")
     fmap.default_js = []
     fmap.default_css = []
-    header = _page(fmap).header
+    header = map_page(fmap).header
     header.add_child(folium.Element(f"<style>{style}</style>"), name="leaflet_css")
     header.add_child(folium.Element(f"<script>{script}</script>"), name="leaflet")
 
@@ -203,8 +210,8 @@ def coverage_map(
     """
     west, south, east, north = scenario.boundary.to_crs("EPSG:4326").total_bounds
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], tiles=tiles)
-    fmap.add_child(_MetricScale())
-    _inline_leaflet(fmap)
+    fmap.add_child(MetricScale())
+    inline_leaflet(fmap)
     folium.GeoJson(
         scenario.boundary.to_crs("EPSG:4326")[["geometry"]],
         name=_t("boundary", language),
@@ -237,10 +244,10 @@ def coverage_map(
         notices += [demo_notice("zh"), demo_notice("en")]
     if any(layer.approximate for layer in coverage.values()):
         notices += [approximate_notice("zh"), approximate_notice("en")]
-    root = _page(fmap)
+    root = map_page(fmap)
     root.html.add_child(_legend(language))
     if notices:
-        root.html.add_child(_notice_box(notices))
+        root.html.add_child(notice_box(notices))
     return fmap
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 import pandas as pd
@@ -18,7 +18,10 @@ from geo.layers import candidates_from_file
 from geo.results import Suggestions
 from geo.scenario import ANALYSIS_LAYERS, DEMO_NOTICE_EN, DEMO_NOTICE_ZH, Scenario, load_scenario
 
-__all__ = ["command"]
+if TYPE_CHECKING:
+    from geo.analysis.network import WalkNetwork
+
+__all__ = ["command", "write_sites_files"]
 
 
 @click.command("sites")
@@ -163,11 +166,46 @@ def command(
     except GeoError as exc:
         raise click.ClickException(str(exc)) from exc
 
-    scenario = district.scenario
+    summary = write_sites_files(
+        out_dir, result, scenario=district.scenario, layer=layer, network=district.network
+    )
+    click.echo(_headline(summary))
+    if district.scenario.demo:
+        click.echo(DEMO_NOTICE_EN)
+
+
+def write_sites_files(
+    out_dir: Path,
+    result: Suggestions,
+    *,
+    scenario: Scenario,
+    layer: str,
+    network: WalkNetwork,
+) -> dict[str, Any]:
+    """Write ``suggestions.geojson`` and ``summary.json`` into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir
+        The folder, made if missing.
+    result
+        The suggestions for ``layer``.
+    scenario
+        The scenario they were made for (grid names, demo notice).
+    layer
+        The layer the sites are suggested for.
+    network
+        The walking network they were measured on (its source is reported).
+
+    Returns
+    -------
+    dict
+        The figures written to ``summary.json``.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    grids = district.engine.grids
+    grids = scenario.grids
     names = grids.set_index(grids["grid_id"].astype(str))["name"]
-    summary = _summary(result, scenario, district.network.source, names)
+    summary = _summary(result, scenario, network.source, names)
     (out_dir / "suggestions.geojson").write_text(
         json.dumps(_feature_collection(result, scenario, names), ensure_ascii=False, indent=1),
         encoding="utf-8",
@@ -175,9 +213,7 @@ def command(
     (out_dir / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    click.echo(_headline(summary))
-    if scenario.demo:
-        click.echo(DEMO_NOTICE_EN)
+    return summary
 
 
 def _summary(

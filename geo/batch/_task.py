@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from geo.analysis.coverage import LayerCoverage
 from geo.analysis.underserved import underserved_grids
@@ -67,7 +67,8 @@ class CoverageMapWriter(Protocol):
 
 
 class SitesWriter(Protocol):
-    """Writes a district's site suggestions as ``circles sites`` does, into ``out_dir``."""
+    """Writes a district's site suggestions as ``circles sites`` does, into ``out_dir``,
+    and returns the figures of its ``summary.json``."""
 
     def __call__(
         self,
@@ -77,7 +78,7 @@ class SitesWriter(Protocol):
         scenario: Scenario,
         layer: str,
         network: WalkNetwork,
-    ) -> list[Path]: ...
+    ) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)
