@@ -61,20 +61,14 @@ offline_option = click.option(
 )
 
 
-def network_options(func: F) -> F:
-    """``--osm``, ``--graphml``, ``--offline``, ``--cache-folder``."""
-    return _compose(
+def _network_options(*, graphml: bool) -> Callable[[F], F]:
+    """``--osm``, ``--graphml`` (if ``graphml``), ``--offline``, ``--cache-folder``."""
+    options = [
         click.option(
             "--osm",
             type=_FILE,
             default=None,
             help="OpenStreetMap .osm or .osm.pbf file to build the walking network from.",
-        ),
-        click.option(
-            "--graphml",
-            type=_FILE,
-            default=None,
-            help="A walking network saved as GraphML (osmnx format), used as is.",
         ),
         offline_option,
         click.option(
@@ -83,7 +77,24 @@ def network_options(func: F) -> F:
             default=None,
             help="Where built networks are cached (default: settings.cache_folder).",
         ),
-    )(func)
+    ]
+    if graphml:
+        options.insert(
+            1,
+            click.option(
+                "--graphml",
+                type=_FILE,
+                default=None,
+                help="A walking network saved as GraphML (osmnx format), used as is.",
+            ),
+        )
+    return _compose(*options)
+
+
+#: ``--osm``, ``--graphml``, ``--offline``, ``--cache-folder``: one district's network.
+network_options = _network_options(graphml=True)
+#: ``--osm``, ``--offline``, ``--cache-folder``: every district builds its own network.
+districts_network_options = _network_options(graphml=False)
 
 
 #: ``--speed-kmh``: the walking speed of every rule.

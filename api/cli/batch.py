@@ -9,7 +9,7 @@ from typing import cast
 import click
 
 from api.cli._batch_files import WRITERS, write_city_map
-from api.cli._options import network_options, speed_option
+from api.cli._options import districts_network_options, speed_option
 from geo import settings
 from geo.batch import BatchOptions, run_batch
 from geo.errors import GeoError
@@ -47,7 +47,7 @@ _CITY_MAP = "map.html"
     default=None,
     help="Process workers of the local cluster (default: one per core, at most one per district).",
 )
-@network_options
+@districts_network_options
 @speed_option
 @click.option(
     "--layer",
@@ -79,7 +79,6 @@ def command(
     scheduler: str | None,
     workers: int | None,
     osm: Path | None,
-    graphml: Path | None,
     download: bool | None,
     cache_folder: Path | None,
     speed_kmh: float | None,
@@ -95,12 +94,6 @@ def command(
     summary.xlsx, underserved.csv, map.png and map.html go to OUT. A district that
     fails is reported and the others go on; the exit code is 1 if any failed.
     """
-    if graphml is not None:
-        msg = (
-            "--graphml is one district's network; a batch builds one per district from "
-            "--osm, a cache or a download"
-        )
-        raise click.UsageError(msg)
     if not logging.getLogger().isEnabledFor(logging.INFO):
         import distributed  # its import configures its loggers; quieten them after it
 
