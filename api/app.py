@@ -79,10 +79,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # of the garbage collector's scans, which would otherwise pause busy requests.
         gc.collect()
         gc.freeze()
-        threading.Thread(target=state.warm, name="circles-warm", daemon=True).start()
+        warming = threading.Thread(target=state.warm, name="circles-warm", daemon=True)
+        warming.start()
         try:
             yield
         finally:
+            # Geometry work still running when the interpreter exits crashes it.
+            warming.join()
             guard.release()
 
     app = FastAPI(
