@@ -9,6 +9,8 @@ the service, the notebook and the batch call it and only serialise its answers::
     district.rule("stations", minutes=12)         -> ServiceRule (speed fixed)
     district.coverage("stations", rule=None)      -> Coverage
     district.coverage_by_layer(preset=None)       -> dict[str, Coverage]
+    district.service_area("stations", facility_id, rule=None)
+                                                  -> GeoDataFrame (one facility's area)
     district.underserved("stations", rule=None, *, min_residents=0.0, limit=None)
                                                   -> Underserved
     district.candidates("stations", rule=None, *, source="auto", spacing_m=...)
@@ -59,7 +61,7 @@ from geo.analysis.siting import Method, maximal_covering_sites, set_covering_sit
 from geo.analysis.underserved import underserved_grids
 from geo.analysis.whatif import WhatIf, compare
 from geo.coords import check_coordinate_system, convert
-from geo.errors import AnalysisError, OutsideAreaError
+from geo.errors import AnalysisError, OutsideAreaError, UnknownFacilityError
 from geo.hours import always_open
 from geo.layers import AMENITY_KEYS
 from geo.results import (
@@ -314,6 +316,43 @@ class District:
             return Coverage(layer=key, summary=summary, result=result)
 
         return self._memo.get(("coverage", key, rule), compute)
+
+    def service_area(
+        self, layer: str, facility_id: str, rule: ServiceRule | None = None
+    ) -> gpd.GeoDataFrame:
+        """One facility's service area under ``rule`` (the layer's own if None).
+
+        Only this facility's area is built (once, then kept with the layer's coverage);
+        the layer's other facilities are left alone.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row: ``facility_id``, ``name``, the polygon (EPSG:4326).
+
+        Raises
+        ------
+        UnknownLayerError
+            If ``layer`` is not an analysis layer.
+        UnknownFacilityError
+            If the layer has no facility ``facility_id``.
+        """
+        result = self.coverage(layer, rule).result
+        ids = result.facilities["facility_id"].astype(str).to_numpy()
+        rows = (ids == facility_id).nonzero()[0]
+        if rows.size == 0:
+            msg = (
+                f"no facility {facility_id!r} among the {ids.size} of layer {layer!r}; "
+                "check the id against the layer's facility_id column"
+            )
+            raise UnknownFacilityError(msg, detail={"layer": layer, "facility_id": facility_id})
+        row = int(rows[0])
+        polygon = self.exclusive(lambda: result.service_area(row))
+        return gpd.GeoDataFrame(
+            {"facility_id": [facility_id], "name": [result.facilities["name"].iloc[row]]},
+            geometry=[polygon],
+            crs="EPSG:4326",
+        )
 
     def coverage_by_layer(
         self, *, preset: Preset | None = None, circle: bool = True

@@ -1,4 +1,9 @@
-"""Map layers shared by the pages: facility markers and service areas."""
+"""Map layers shared by the pages: facility markers and service circles.
+
+A page draws each layer's service circle (the union of its facilities' areas) as one
+polygon; a facility's own area is asked for (``/api/areas/{layer}/{facility_id}``) and
+drawn by ``/static/app/maps.js`` only while its popup is open.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,11 @@ from typing import Any
 import folium
 import geopandas as gpd
 from jinja2 import Template
+from shapely.geometry.base import BaseGeometry
 
 from api.maps._base import MapContext, geojson, script_json
 
-__all__ = ["AREA_STYLE", "facility_markers", "service_areas"]
+__all__ = ["AREA_STYLE", "FACILITY_AREA_STYLE", "facility_markers", "service_circle"]
 
 #: Outline and fill of each analysis layer's service areas.
 AREA_STYLE: dict[str, dict[str, Any]] = {
@@ -19,6 +25,13 @@ AREA_STYLE: dict[str, dict[str, Any]] = {
     "centres": {"color": "#6a1b9a", "fillColor": "#ba68c8", "weight": 1.5, "fillOpacity": 0.10},
     "rest_points": {"color": "#ef6c00", "fillColor": "#ffb74d", "weight": 1, "fillOpacity": 0.12},
 }
+
+#: A facility's own area while its popup is open: the layer's colours, stronger.
+FACILITY_AREA_STYLE: dict[str, dict[str, Any]] = {
+    layer: {"color": style["color"], "fillColor": style["fillColor"], "weight": 2.5,
+            "fillOpacity": 0.3}
+    for layer, style in AREA_STYLE.items()
+}  # fmt: skip
 
 _MARKER = {"stations": "station", "centres": "centre", "rest_points": "rest_point"}
 _KIND_WORD = {
@@ -41,11 +54,13 @@ class _FacilityLayer(folium.map.Layer):
         """
     )
 
-    def __init__(self, data: dict[str, Any], *, name: str, cluster: bool) -> None:
+    def __init__(
+        self, data: dict[str, Any], *, name: str, cluster: bool, area: dict[str, Any] | None
+    ) -> None:
         super().__init__(name=name, control=False)
         self._name = "FacilityLayer"
         self.data_json = script_json(data)
-        self.options_json = script_json({"cluster": cluster})
+        self.options_json = script_json({"cluster": cluster, "area": area})
         self.map_name = ""
 
     def render(self, **kwargs: Any) -> None:
@@ -64,13 +79,16 @@ def facility_markers(
     *,
     name: str,
     cluster: bool = True,
+    area: bool = True,
 ) -> folium.map.Layer:
     """One marker per facility with its popup (name, kind, address, hours, services or
     amenities), drawn by ``circlesMaps.facilityLayer`` in ``/static/app/maps.js``.
 
     With ``cluster``, markers close together are grouped until the streets are readable
-    (zoom 16), and a tap on a group asks for the nearest facilities there. Add the layer
-    to a :class:`folium.FeatureGroup` of the map.
+    (zoom 16), and a tap on a group asks for the nearest facilities there. With ``area``,
+    an open popup shows the facility's own service area under the layer's rule, asked
+    for then (in the page's coordinate system). Add the layer to a
+    :class:`folium.FeatureGroup` of the map.
     """
     words = context.words()
 
@@ -84,26 +102,42 @@ def facility_markers(
             **found,
         }
 
-    return _FacilityLayer(geojson(facilities, context, properties), name=name, cluster=cluster)
+    spec = (
+        {"url": f"/api/areas/{layer}", "crs": context.crs, "style": FACILITY_AREA_STYLE[layer]}
+        if area
+        else None
+    )
+    return _FacilityLayer(
+        geojson(facilities, context, properties), name=name, cluster=cluster, area=spec
+    )
 
 
-def service_areas(
-    areas: gpd.GeoDataFrame,
+def service_circle(
+    circle: BaseGeometry,
     layer: str,
     context: MapContext,
     *,
     name: str,
     show: bool = True,
 ) -> folium.GeoJson:
-    """Every facility's service area as a polygon (not clickable: taps reach the map)."""
+    """A layer's service circle as one polygon, simplified for display (not clickable:
+    taps reach the map).
+
+    Parameters
+    ----------
+    circle
+        The union of the layer's service areas (EPSG:4326).
+    layer
+        The analysis layer (its colours).
+    context
+        The page.
+    name, show
+        The layer's name in the layer control, and whether it starts shown.
+    """
     style = AREA_STYLE[layer]
+    frame = gpd.GeoDataFrame({"layer": [layer]}, geometry=[circle], crs="EPSG:4326")
     return folium.GeoJson(
-        geojson(
-            areas,
-            context,
-            lambda row: {"name": row["name"], "style": style},
-            simplify=True,
-        ),
+        geojson(frame, context, lambda row: {"layer": row["layer"], "style": style}, simplify=True),
         name=name,
         show=show,
         interactive=False,

@@ -15,7 +15,7 @@ from api.maps._base import (
     render,
     route_legend,
 )
-from api.maps._layers import AREA_STYLE, facility_markers, service_areas
+from api.maps._layers import AREA_STYLE, facility_markers, service_circle
 from geo.analysis.rules import REST_POINT_CIRCLE
 from geo.district import District
 
@@ -29,8 +29,9 @@ def courier_map(district: District, context: MapContext) -> str:
     """The courier map page.
 
     Warm-new rest points with amenity icons and their 1 km straight-line circle
-    (1公里服务圈); the 1 km walk along the streets as a layer to switch on; "near me"
-    with the nearest rest points, walking minutes and routes.
+    (1公里服务圈); the 1 km walk along the streets as a layer to switch on (and a rest
+    point's own walk when its popup opens); "near me" with the nearest rest points,
+    walking minutes and routes.
 
     Parameters
     ----------
@@ -69,8 +70,8 @@ def courier_map(district: District, context: MapContext) -> str:
     circles.add_to(page)
 
     walk = folium.FeatureGroup(name=words["layer_rest_points"], show=False)
-    service_areas(
-        district.coverage("rest_points").service_areas,
+    service_circle(
+        district.coverage("rest_points").union,
         "rest_points",
         context,
         name=words["layer_rest_points"],

@@ -14,7 +14,7 @@ from api.maps._base import (
     render,
     route_legend,
 )
-from api.maps._layers import AREA_STYLE, facility_markers, service_areas
+from api.maps._layers import AREA_STYLE, facility_markers, service_circle
 from geo.district import District
 
 __all__ = ["public_map"]
@@ -25,7 +25,8 @@ _LAYERS = ("stations", "centres")
 def public_map(district: District, context: MapContext) -> str:
     """The public map page.
 
-    Grid service stations and party-mass service centres with their walking circles;
+    Grid service stations and party-mass service centres with each layer's walking
+    circle (one polygon per layer; a facility's own area is shown when its popup opens);
     tapping the map or "locate me" shows the nearest few with walking minutes and routes.
 
     Parameters
@@ -49,9 +50,7 @@ def public_map(district: District, context: MapContext) -> str:
     for layer in _LAYERS:
         label = words[f"layer_{layer}"]
         group = folium.FeatureGroup(name=label, show=True)
-        service_areas(district.coverage(layer).service_areas, layer, context, name=label).add_to(
-            group
-        )
+        service_circle(district.coverage(layer).union, layer, context, name=label).add_to(group)
         facility_markers(district.facilities(layer), layer, context, name=label).add_to(group)
         group.add_to(page)
     folium.LayerControl(collapsed=True).add_to(page)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Response
@@ -9,9 +10,20 @@ from fastapi import Depends, Query, Response
 from api.errors import InvalidParameterError
 from api.routes._deps import Current
 from geo.analysis.rules import ServiceRule
+from geo.district import District
 from geo.scenario import ANALYSIS_LAYERS, check_analysis_layer
 
-__all__ = ["MAX_RULE_METRES", "Layer", "LayerName", "Rule", "analysis_layer", "service_rule"]
+__all__ = [
+    "MAX_RULE_METRES",
+    "Layer",
+    "LayerName",
+    "Rule",
+    "RuleParams",
+    "RuleQuery",
+    "analysis_layer",
+    "rule_query",
+    "service_rule",
+]
 
 #: Largest walking distance a rule may ask for, metres (60 minutes at 5 km/h).
 MAX_RULE_METRES = 5000.0
@@ -40,9 +52,41 @@ async def analysis_layer(layer: LayerName = "stations") -> str:
 Layer = Annotated[str, Depends(analysis_layer)]
 
 
-async def service_rule(
-    snapshot: Current,
-    layer: Layer,
+@dataclass(frozen=True)
+class RuleQuery:
+    """The rule parameters of a request, before they are applied to a layer.
+
+    Attributes
+    ----------
+    preset
+        {"default", "gb50180"}, or None for the layer's own rule.
+    minutes, metres
+        A walking time (minutes) or distance (metres) limit; at most one is set.
+    straight_line
+        Measure the straight-line distance instead of the walk.
+    speed_kmh
+        Walking speed in km/h; None uses the scenario's.
+    """
+
+    preset: Literal["default", "gb50180"] | None
+    minutes: float | None
+    metres: float | None
+    straight_line: bool
+    speed_kmh: float | None
+
+    def rule(self, district: District, layer: str) -> ServiceRule:
+        """The rule these parameters give the layer (see :meth:`District.rule`)."""
+        return district.rule(
+            layer,
+            preset=self.preset,
+            minutes=self.minutes,
+            metres=self.metres,
+            straight_line=self.straight_line,
+            speed_kmh=self.speed_kmh,
+        )
+
+
+async def rule_query(
     rule: Annotated[
         Literal["default", "gb50180"] | None,
         Query(
@@ -74,8 +118,8 @@ async def service_rule(
         float | None,
         Query(ge=0.5, le=10, description="Walking speed, km/h; default: the scenario's."),
     ] = None,
-) -> ServiceRule:
-    """The service rule of a request (the layer's own rule unless the query says otherwise).
+) -> RuleQuery:
+    """The rule parameters of a request.
 
     Raises
     ------
@@ -85,14 +129,16 @@ async def service_rule(
     if minutes is not None and metres is not None:
         msg = f"give minutes or metres, not both (got minutes={minutes:g}, metres={metres:g})"
         raise InvalidParameterError(msg, detail={"minutes": minutes, "metres": metres})
-    return snapshot.district.rule(
-        layer,
-        preset=rule,
-        minutes=minutes,
-        metres=metres,
-        straight_line=straight_line,
-        speed_kmh=speed_kmh,
-    )
+    return RuleQuery(rule, minutes, metres, straight_line, speed_kmh)
+
+
+#: The rule parameters, for routes that name the layer in their path.
+RuleParams = Annotated[RuleQuery, Depends(rule_query)]
+
+
+async def service_rule(snapshot: Current, layer: Layer, params: RuleParams) -> ServiceRule:
+    """The service rule of a request (the layer's own rule unless the query says otherwise)."""
+    return params.rule(snapshot.district, layer)
 
 
 Rule = Annotated[ServiceRule, Depends(service_rule)]

@@ -1,14 +1,15 @@
-"""Coverage: service areas, grid coverage and underserved grids per analysis layer."""
+"""Coverage: service areas (every facility's, or one), grid coverage and underserved grids."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.routes._deps import Current
-from api.routes._params import Layer, OutCrs, Rule, crs_member
+from api.routes._params import Layer, OutCrs, Rule, RuleParams, crs_member
 from api.routes._serial import feature_collection
+from geo.scenario import ANALYSIS_LAYERS
 
 __all__ = ["router"]
 
@@ -23,6 +24,31 @@ def coverage(snapshot: Current, layer: Layer, rule: Rule, out_crs: OutCrs) -> di
     return {
         **result.to_dict(),
         "service_areas": feature_collection(result.service_areas, crs=out_crs),
+        **crs_member(out_crs),
+        **snapshot.meta(),
+    }
+
+
+@router.get("/areas/{layer}/{facility_id}", summary="One facility's service area")
+def service_area(
+    snapshot: Current,
+    layer: Annotated[
+        str,
+        Path(max_length=64, description=f"Analysis layer, one of {', '.join(ANALYSIS_LAYERS)}."),
+    ],
+    facility_id: Annotated[str, Path(max_length=64, description="The facility's id.")],
+    params: RuleParams,
+    out_crs: OutCrs,
+) -> dict[str, Any]:
+    """One facility's service area under the rule (a GeoJSON FeatureCollection of one
+    polygon, WGS-84 unless ``out_crs`` says otherwise), built when first asked for."""
+    district = snapshot.district
+    rule = params.rule(district, layer)
+    area = district.service_area(layer, facility_id, rule)
+    return {
+        **feature_collection(area, crs=out_crs),
+        "layer": layer,
+        "rule": rule.to_dict(),
         **crs_member(out_crs),
         **snapshot.meta(),
     }

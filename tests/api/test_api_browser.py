@@ -22,7 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 JINGKOU = load_scenario("jingkou")
 STATIONS = int((JINGKOU.stations["kind"] == "station").sum())
-CENTRES = int((JINGKOU.stations["kind"] == "centre").sum())
 REST_POINTS = len(JINGKOU.rest_points)
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
@@ -209,6 +208,46 @@ def _tap_at(page: Any, lon: float, lat: float) -> None:
     _wait_done(page)
 
 
+# The facility a marker's popup names, and whether the drawn facility area holds it.
+_AREA_HOLDS_MARKER = """() => {
+    const map = window[document.querySelector('.folium-map').id];
+    let areas = [], popup = null;
+    map.eachLayer((layer) => {
+        if (layer instanceof L.GeoJSON
+            && layer.options.className === 'circles-facility-area') areas.push(layer);
+        if (layer instanceof L.Popup) popup = layer;
+    });
+    if (areas.length !== 1 || popup === null) return 'areas: ' + areas.length;
+    return areas[0].getBounds().contains(popup.getLatLng()) ? '' : 'marker outside its area';
+}"""
+
+
+def _open_marker_with_area(seen: Visit, selector: str) -> str:
+    """Tap the topmost marker matching ``selector``; wait for its own area to be drawn
+    and check it is that facility's. Returns the facility's id."""
+    page = seen.page
+    _wait_for(page, f"({_TOPMOST_MARKER})({selector!r}) !== null")
+    spot = page.evaluate(_TOPMOST_MARKER, selector)
+    page.mouse.click(*spot)
+    _wait_for(page, "document.querySelectorAll('.leaflet-popup').length === 1")
+    _wait_for(
+        page,
+        "!['loading', undefined].includes("
+        "document.querySelector('.folium-map').dataset.facilityArea)",
+    )
+    shown = page.evaluate("document.querySelector('.folium-map').dataset.facilityArea")
+    assert shown not in (None, "error", "loading")
+    call = urlparse(seen.api_calls[-1])
+    layer, facility_id = call.path.removeprefix("/api/areas/").split("/")
+    assert facility_id == shown and parse_qs(call.query)["out_crs"] == ["wgs84"]
+    name = JINGKOU.facilities(layer).set_index("facility_id").loc[facility_id, "name"]
+    assert page.locator(".leaflet-popup-content .circles-popup-title").inner_text() == name
+    assert _count(page, "path.circles-facility-area") == 1
+    assert page.evaluate(_AREA_HOLDS_MARKER) == ""
+    page.wait_for_timeout(200)
+    return facility_id
+
+
 def _check_common_page_parts(page: Any) -> None:
     """Legend, metric-only scale, resident wording, collapsible banners."""
     legend = page.locator("details.circles-map-legend")
@@ -228,8 +267,10 @@ def test_public_map(visit: Any, artifacts: Path, size: str) -> None:
     markers = _count(page, ".leaflet-marker-icon.circles-marker-station")
     groups = _count(page, ".circles-cluster")
     assert groups >= 1 and markers < STATIONS, "the first view groups the crowded markers"
-    assert _count(page, "path.circles-area-stations") == STATIONS
-    assert _count(page, "path.circles-area-centres") == CENTRES
+    # each layer's service circle is one polygon; no facility's own area until asked
+    assert _count(page, "path.circles-area-stations") == 1
+    assert _count(page, "path.circles-area-centres") == 1
+    assert _count(page, "path.circles-facility-area") == 0
     assert _count(page, "path.circles-boundary") == 1
     banner = page.locator(".circles-banner-demo")
     assert banner.is_visible() and DEMO_NOTICE_ZH in banner.inner_text()
@@ -273,15 +314,15 @@ def test_public_map(visit: Any, artifacts: Path, size: str) -> None:
     assert page.evaluate(_POPUP_INSIDE) == ""
     _screenshot(page, artifacts / f"public-popup-{size}.png")
 
-    # a facility's own popup, once the streets are readable
+    # a facility's own popup, once the streets are readable, with its own area
     _map_call(page, "map.closePopup(); map.setZoom(16, {animate: false});")
     selector = ".circles-marker-station, .circles-marker-centre"
-    _wait_for(page, f"({_TOPMOST_MARKER})({selector!r}) !== null")
-    spot = page.evaluate(_TOPMOST_MARKER, selector)
-    page.mouse.click(*spot)
-    _wait_for(page, "document.querySelectorAll('.leaflet-popup').length === 1")
-    page.wait_for_timeout(200)
+    _open_marker_with_area(seen, selector)
     assert page.evaluate(_POPUP_INSIDE) == ""
+    _screenshot(page, artifacts / f"public-facility-area-{size}.png")
+    _map_call(page, "map.closePopup();")
+    assert _count(page, "path.circles-facility-area") == 0
+    assert page.evaluate("document.querySelector('.folium-map').dataset.facilityArea") is None
     assert seen.blocked == [] and seen.console_errors == []
 
 
@@ -421,6 +462,13 @@ def test_courier_map(visit: Any, artifacts: Path, size: str) -> None:
     assert _count(page, ".leaflet-popup-content .circles-amenities li svg") == len(
         shown["amenities"].split(";")
     )
+
+    # a rest point's marker shows its own walk while its popup is open
+    _map_call(page, "map.closePopup(); map.setZoom(16, {animate: false});")
+    _open_marker_with_area(seen, ".circles-marker-rest_point")
+    _screenshot(page, artifacts / f"courier-facility-area-{size}.png")
+    _map_call(page, "map.closePopup();")
+    assert _count(page, "path.circles-facility-area") == 0
     assert seen.blocked == [] and seen.console_errors == []
 
 
@@ -469,7 +517,7 @@ def test_without_tiles_the_data_still_shows(visit: Any, artifacts: Path) -> None
     seen = visit("/")
     page = seen.page
     page.wait_for_timeout(300)
-    assert _count(page, "path.circles-area-stations") == STATIONS
+    assert _count(page, "path.circles-area-stations") == 1
     notice = page.locator(".circles-tiles-notice")
     notice.wait_for()
     assert "底图无法加载" in notice.inner_text()

