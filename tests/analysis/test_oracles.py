@@ -19,6 +19,7 @@ import pyproj
 import pytest
 import shapely
 import shapely.ops
+from scipy.spatial import cKDTree
 
 from geo import settings
 from geo.analysis import (
@@ -321,6 +322,91 @@ def test_grid_coverage_equals_networkx_on_node_demand(helsinki_network: WalkNetw
         / rule.metres_per_minute
     )
     np.testing.assert_allclose(got["nearest_minutes"], expected_minutes, rtol=1e-9)
+
+
+def _street_points_and_gap_grids(
+    graph: nx.MultiDiGraph, count: int, seed: int
+) -> tuple[list[shapely.Polygon], np.ndarray, np.ndarray]:
+    """Small squares beside the middle of random long streets, holding no node (each
+    becomes one demand unit at its representative point), and per square a point beside
+    its nearest street, near the unit along it: a walk straight along the street is
+    shorter than any through the street's ends."""
+    rng = np.random.default_rng(seed)
+    _, lengths, lines = _edges(graph)
+    long = lines[lengths > 150.0]
+    tree = shapely.STRtree(shapely.points(*_node_xy(graph, np.array(list(graph.nodes)))))
+    squares: list[shapely.Polygon] = []
+    px: list[float] = []
+    py: list[float] = []
+    while len(squares) < count:
+        line = long[rng.integers(0, len(long))]
+        centre = line.interpolate(rng.uniform(0.4, 0.6), normalized=True)
+        square = shapely.box(centre.x + 5, centre.y + 5, centre.x + 15, centre.y + 15)
+        if tree.query(square).size:
+            continue
+        unit = shapely.point_on_surface(square)
+        nearest = lines[int(np.argmin(shapely.distance(lines, unit)))]
+        on_street = nearest.interpolate(nearest.project(unit) + rng.uniform(-10, 10))
+        squares.append(square)
+        px.append(on_street.x + rng.uniform(-5, 5))
+        py.append(on_street.y + rng.uniform(-5, 5))
+    return squares, np.array(px), np.array(py)
+
+
+@pytest.mark.parametrize("limit", [60.0, 400.0, 1000.0])
+def test_reach_of_points_equals_networkx(helsinki_network: WalkNetwork, limit: float) -> None:
+    graph = helsinki_network.graph
+    node_ids = np.array(list(graph.nodes))
+    nx_, ny_ = _node_xy(graph, node_ids)
+    big = [
+        shapely.box(a, b, a + 300.0, b + 300.0)
+        for a in np.arange(nx_.min() - 1, nx_.max() + 1, 300.0)
+        for b in np.arange(ny_.min() - 1, ny_.max() + 1, 300.0)
+    ]
+    small, sx, sy = _street_points_and_gap_grids(graph, 12, seed=9)
+    grids = gpd.GeoDataFrame(
+        {"grid_id": [f"G{i}" for i in range(len(small) + len(big))], "population": 100},
+        geometry=small + big,
+        crs=helsinki_network.crs,
+    )
+    x, y = _points_near_streets(graph, 24, seed=10)
+    x, y = np.concatenate([x, sx]), np.concatenate([y, sy])  # 12 on a point unit's street
+    engine = CoverageEngine(helsinki_network, grids, progress=False)
+    demand = engine.demand.to_crs(helsinki_network.crs)
+    ux, uy = demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()
+    gap, nearest_node = cKDTree(np.column_stack([nx_, ny_])).query(np.column_stack([ux, uy]))
+    unit_node = [node_ids[n] if d < 1e-3 else None for d, n in zip(gap, nearest_node, strict=True)]
+    at_point = np.array([n is None for n in unit_node])
+    everyone_x, everyone_y = np.concatenate([x, ux[at_point]]), np.concatenate([y, uy[at_point]])
+    joined = _joined_graph(graph, everyone_x, everyone_y)
+    point_units = np.flatnonzero(at_point)
+
+    reach = engine.reach(_facilities(helsinki_network, x, y), ServiceRule(limit, "m"))
+
+    assert point_units.size == len(small)
+    compared = along_street = 0
+    for i in range(len(x)):
+        oracle = nx.single_source_dijkstra_path_length(
+            joined, ("P", i), cutoff=limit + 1.0, weight="length"
+        )
+        metres = np.full(len(demand), np.inf)
+        for unit, node in enumerate(unit_node):
+            if node is not None:
+                metres[unit] = oracle.get(node, np.inf)
+        for j, unit in enumerate(point_units):
+            via = ("F", len(x) + j)
+            if via in oracle:
+                access = joined[("P", len(x) + j)][("F", len(x) + j)]["length"]
+                metres[unit] = oracle[via] + access
+        clear = np.abs(metres - limit) > 1e-6  # no rounding call right at the limit
+        got = reach[i].toarray()[0]
+        np.testing.assert_array_equal(got[clear], (metres <= limit)[clear])
+        compared += int(clear.sum())
+        along_street += int(got[point_units].sum())
+    assert reach.shape == (len(x), len(demand))
+    assert compared > 0.99 * reach.shape[0] * reach.shape[1]
+    assert len(x) < reach.nnz < 0.9 * reach.shape[0] * reach.shape[1]
+    assert along_street >= 6  # points reach the units on their street
 
 
 def _pandana_nearest(
