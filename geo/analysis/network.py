@@ -35,7 +35,7 @@ import tempfile
 import threading
 import warnings
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -119,6 +119,11 @@ class WalkNetwork:
         The metric CRS of all internal geometry.
     arrays
         The street graph as arrays (nodes, CSR matrix, edges); ``None`` if approximate.
+
+    Notes
+    -----
+    A network holds no networkx graph: once the arrays exist nothing needs it, and it
+    takes about ten times their memory. :attr:`graph` makes one when asked for.
     """
 
     def __init__(
@@ -126,16 +131,17 @@ class WalkNetwork:
         *,
         source: NetworkSource,
         crs: pyproj.CRS,
-        graph: nx.MultiDiGraph | None = None,
         arrays: GraphArrays | None = None,
         graph_file: Path | None = None,
+        reread: Callable[[], nx.MultiDiGraph] | None = None,
     ) -> None:
         self.source: NetworkSource = source
         self.crs = crs
         self.approximate = arrays is None
         self.arrays = arrays
-        self._raw_graph = graph
-        self._graph_file = graph_file
+        if reread is None and graph_file is not None:
+            reread = partial(_load_graphml, graph_file)
+        self._reread = reread
         self._to_metric = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         self._to_wgs84 = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
 
@@ -150,18 +156,27 @@ class WalkNetwork:
     def graph(self) -> nx.MultiDiGraph | None:
         """The graph in :attr:`crs`, edge ``length`` in metres (``None`` if approximate).
 
-        Projected on first access: a copy of the source graph with node ``x``, ``y`` and
-        edge ``geometry`` in metres; its edges and other attributes are unchanged. A
-        network read from its cache holds no graph: the cached GraphML is read then.
+        Made on first access, and kept from then on. A network built from a file (its
+        GraphML, its cached GraphML, or an OSM file) reads that file again: the source
+        graph with node ``x``, ``y`` and edge ``geometry`` projected to metres, its edges
+        and other attributes unchanged. A network built from a graph in memory
+        (:func:`network_from_graph` without ``graph_file``) rebuilds it from the arrays:
+        every street both ways with ``length`` and ``geometry``, nodes with ``x``,
+        ``y``, no other attributes. Raises :class:`~geo.errors.NetworkError` when the
+        file no longer holds the network's nodes.
         """
-        raw = self._raw_graph
         arrays = self.arrays
-        if raw is None and self._graph_file is not None and arrays is not None:
-            import osmnx as ox
-
-            raw = ox.load_graphml(self._graph_file)
-        if raw is None or arrays is None:
+        if arrays is None:
             return None
+        if self._reread is None:
+            return _graph_from_arrays(arrays, self.crs)
+        raw = self._reread()
+        if not np.array_equal(np.asarray(list(raw.nodes), dtype=object), arrays.node_ids):
+            msg = (
+                "the file this network was built from no longer holds its streets; "
+                "build the network again"
+            )
+            raise NetworkError(msg)
         if pyproj.CRS.from_user_input(raw.graph.get("crs", "EPSG:4326")) == self.crs:
             return raw
         projected: nx.MultiDiGraph = raw.copy()
@@ -270,6 +285,31 @@ class WalkNetwork:
         return snap_points(self.require_arrays(), x, y, max_snap_m=limit)
 
 
+def _load_graphml(path: Path) -> nx.MultiDiGraph:
+    import osmnx as ox
+
+    graph: nx.MultiDiGraph = ox.load_graphml(path)
+    return graph
+
+
+def _graph_from_arrays(arrays: GraphArrays, crs: pyproj.CRS) -> nx.MultiDiGraph:
+    """A walking graph of the arrays: every street both ways, ``length`` and ``geometry``."""
+    graph = nx.MultiDiGraph(crs=crs)
+    ids = arrays.node_ids.tolist()
+    graph.add_nodes_from(
+        (node, {"x": x, "y": y})
+        for node, x, y in zip(ids, arrays.node_x.tolist(), arrays.node_y.tolist(), strict=True)
+    )
+    ends = zip(arrays.edge_u.tolist(), arrays.edge_v.tolist(), strict=True)
+    for (u, v), length, line in zip(
+        ends, arrays.edge_length.tolist(), arrays.edge_geometry, strict=True
+    ):
+        graph.add_edge(ids[u], ids[v], length=length, geometry=line)
+        if u != v:
+            graph.add_edge(ids[v], ids[u], length=length, geometry=shapely.reverse(line))
+    return graph
+
+
 def _coordinates(transformer: pyproj.Transformer) -> Callable[[FloatArray], FloatArray]:
     """A coordinate function for :func:`shapely.transform` applying ``transformer``."""
 
@@ -357,13 +397,27 @@ def network_from_graph(
         Metric CRS to work in; ``None`` keeps a projected graph's own CRS, or picks
         ``settings.analysis_crs`` / the UTM zone for a lon/lat graph.
     graph_file
-        A GraphML file holding the same graph: the network then keeps only its arrays
-        and reads that file if :attr:`WalkNetwork.graph` is asked for.
+        A GraphML file holding the same graph, read again if :attr:`WalkNetwork.graph`
+        is asked for; without one that graph is rebuilt from the arrays.
 
     Returns
     -------
     WalkNetwork
+        Holding no reference to ``graph``.
     """
+    reread = None if graph_file is None else partial(_load_graphml, graph_file)
+    return _network(graph, source=source, crs=crs, reread=reread)
+
+
+def _network(
+    graph: nx.MultiDiGraph,
+    *,
+    source: NetworkSource,
+    crs: pyproj.CRS | str | None = None,
+    reread: Callable[[], nx.MultiDiGraph] | None,
+) -> WalkNetwork:
+    """The network of ``graph`` (see :func:`network_from_graph`); ``reread`` reads the
+    same graph again, for :attr:`WalkNetwork.graph`."""
     if next(iter(graph.edges), None) is None:
         msg = (
             f"the walking graph has no streets ({graph.number_of_nodes()} nodes, 0 edges); "
@@ -389,10 +443,7 @@ def network_from_graph(
             return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
 
         arrays = graph_arrays(graph, _transform)
-    kept = graph if graph_file is None else None
-    network = WalkNetwork(
-        source=source, crs=target, graph=kept, arrays=arrays, graph_file=graph_file
-    )
+    network = WalkNetwork(source=source, crs=target, arrays=arrays, reread=reread)
     network.prepare()
     stats = network.stats()
     logger.info(
@@ -505,14 +556,15 @@ def network_from_osm_file(
     Returns
     -------
     WalkNetwork
-        ``source="osm_file"``; the largest connected part of the streets.
+        ``source="osm_file"``; the largest connected part of the streets. It reads the
+        file again if :attr:`WalkNetwork.graph` is asked for.
     """
     file = Path(path)
     if not file.is_file():
         msg = f"OSM file {str(file)!r} does not exist; check the path"
         raise NetworkError(msg)
-    graph = _read_osm_file(file, None if boundary is None else _boundary_shape(boundary))
-    return network_from_graph(graph, source="osm_file")
+    read = partial(_read_osm_file, file, None if boundary is None else _boundary_shape(boundary))
+    return _network(read(), source="osm_file", reread=read)
 
 
 def _cache_path(folder: Path, shape: BaseGeometry, source_tag: str) -> Path:

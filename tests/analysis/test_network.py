@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from pathlib import Path
 
 import geopandas as gpd
@@ -125,6 +127,48 @@ def test_graph_is_not_modified_and_graph_attribute_is_projected(test_pbf_graph: 
     node, data = next(iter(projected.nodes(data=True)))
     i = int(np.flatnonzero(network.require_arrays().node_ids == node)[0])
     assert data["x"] == pytest.approx(network.require_arrays().node_x[i], abs=0.01)
+
+
+def test_a_network_from_a_graph_keeps_no_reference_to_it(test_pbf_graph: nx.MultiDiGraph):
+    graph = test_pbf_graph.copy()
+    alive = weakref.ref(graph)
+    network = network_from_graph(graph)
+    del graph
+    gc.collect()
+    assert alive() is None
+    # asked for, the graph is rebuilt from the arrays: the same network again
+    rebuilt = network.graph
+    assert rebuilt is not None
+    assert pyproj.CRS.from_user_input(rebuilt.graph["crs"]) == network.crs
+    again, first = network_from_graph(rebuilt).require_arrays(), network.require_arrays()
+    np.testing.assert_array_equal(again.node_ids, first.node_ids)
+    np.testing.assert_array_equal(again.edge_length, first.edge_length)
+    assert (again.csr != first.csr).nnz == 0
+    assert shapely.equals_exact(again.edge_geometry, first.edge_geometry, tolerance=1e-9).all()
+
+
+def test_a_network_from_an_osm_file_reads_it_again_for_its_graph(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read: list[weakref.ref[nx.MultiDiGraph]] = []
+    reader = network_module._read_osm_file
+
+    def reading(*args: object) -> nx.MultiDiGraph:
+        graph = reader(*args)  # type: ignore[arg-type]
+        read.append(weakref.ref(graph))
+        return graph
+
+    monkeypatch.setattr(network_module, "_read_osm_file", reading)
+    network = network_from_osm_file(pyrosm.get_data("test_pbf"))
+    gc.collect()
+    assert len(read) == 1
+    assert read[0]() is None
+    graph = network.graph
+    assert graph is not None
+    assert len(read) == 2
+    arrays = network.require_arrays()
+    assert list(graph.nodes) == arrays.node_ids.tolist()
+    assert pyproj.CRS.from_user_input(graph.graph["crs"]) == network.crs
 
 
 def test_empty_graph_is_refused() -> None:
