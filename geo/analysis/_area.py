@@ -49,7 +49,7 @@ def areas_inside(polygons: GeomArray, shape: BaseGeometry) -> FloatArray:
 
     Intersecting every polygon with a large polygon of many thousand vertices is slow;
     the large polygon is cut into small non-overlapping pieces first and each polygon
-    meets only the pieces it touches.
+    meets only the pieces it touches, each cut to the polygon's bounding box first.
     """
     result = np.zeros(polygons.shape[0])
     if shape.is_empty or polygons.size == 0:
@@ -69,6 +69,13 @@ def areas_inside(polygons: GeomArray, shape: BaseGeometry) -> FloatArray:
     overlap = np.empty(which.shape[0])
     overlap[inside] = shapely.area(pieces[piece[inside]])
     rest = ~inside
-    overlap[rest] = shapely.area(shapely.intersection(polygons[which[rest]], pieces[piece[rest]]))
+    crossing = polygons[which[rest]]
+    boxes = shapely.bounds(crossing)
+    near = np.empty(crossing.shape[0], dtype=object)
+    near[:] = [
+        shapely.clip_by_rect(part, *box)
+        for part, box in zip(pieces[piece[rest]], boxes.tolist(), strict=True)
+    ]
+    overlap[rest] = shapely.area(shapely.intersection(crossing, near))
     np.add.at(result, which, overlap)
     return result

@@ -195,7 +195,8 @@ def _buffered_union(
     parts = np.concatenate([blocks, buffers, shapely.buffer(discs, width)])
     if parts.size == 0:
         return shapely.Polygon()
-    union: BaseGeometry = shapely.union_all(parts)
+    # the parts far apart form separate groups, each unioned on its own
+    union: BaseGeometry = shapely.disjoint_subset_union_all(parts)
     return union
 
 
@@ -271,7 +272,7 @@ def _facility_polygons(
             disc: BaseGeometry = shapely.buffer(points[j], width)
             return disc
         buffers = shapely.buffer(lines, width, quad_segs=STREET_QUAD_SEGS)
-        polygon: BaseGeometry = shapely.union_all(np.concatenate([blocks, buffers]))
+        polygon: BaseGeometry = shapely.disjoint_subset_union_all(np.concatenate([blocks, buffers]))
         return polygon
 
     workers = min(_MAX_WORKERS, os.cpu_count() or 1)
