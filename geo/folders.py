@@ -94,6 +94,7 @@ def make_scenario_folder(
     centres: PathLike | None = None,
     candidates: PathLike | None = None,
     crs: Mapping[str, str] | None = None,
+    sheets: Mapping[str, str] | None = None,
     stations_kind: StationKind | None = None,
     name: str | None = None,
 ) -> Manifest:
@@ -115,6 +116,9 @@ def make_scenario_folder(
         Coordinate system per layer key ({"boundary", "grids", "stations", "centres",
         "rest_points", "candidates"}) in {"wgs84", "cgcs2000", "gcj02", "bd09"}; a file
         without one is read as WGS-84 unless it declares its own.
+    sheets
+        Sheet (XLSX) or layer (GeoPackage) to read per layer key, for files that hold
+        several; a file without one gives its only sheet or the one named like the layer.
     stations_kind
         {"station", "centre"}: the kind of the stations file's rows when it has no kind
         column.
@@ -138,10 +142,12 @@ def make_scenario_folder(
         msg = f"{folder} already exists and is not empty; choose a new folder"
         raise ScenarioError(msg)
     systems = {key: check_coordinate_system(value) for key, value in (crs or {}).items()}
-    unknown = sorted(set(systems) - set(LAYER_KEYS))
-    if unknown:
-        msg = f"--crs for unknown layer(s) {unknown}; use {', '.join(LAYER_KEYS)}"
-        raise ScenarioError(msg)
+    chosen_sheets = dict(sheets or {})
+    for option, given in (("--crs", systems), ("--sheet", chosen_sheets)):
+        unknown = sorted(set(given) - set(LAYER_KEYS))
+        if unknown:
+            msg = f"{option} for unknown layer(s) {unknown}; use {', '.join(LAYER_KEYS)}"
+            raise ScenarioError(msg)
     files: dict[str, PathLike] = {"grids": grids, "stations": stations, "rest_points": rest_points}
     if centres is not None:
         files["centres"] = centres
@@ -150,6 +156,9 @@ def make_scenario_folder(
     outline: gpd.GeoDataFrame | None = None
     boundary_text = os.fspath(boundary)
     if boundary_text.isdigit() and not Path(boundary_text).is_file():
+        if "boundary" in chosen_sheets:
+            msg = f"--sheet boundary=... was given, but the boundary is the bundled {boundary_text}"
+            raise ScenarioError(msg)
         outline = bundled_boundary(boundary_text)
     else:
         files["boundary"] = boundary
@@ -164,6 +173,7 @@ def make_scenario_folder(
             layers[key] = LayerSource(
                 file=copied,
                 crs=systems.get(key),
+                source_layer=chosen_sheets.get(key),
                 default_kind=stations_kind if key == "stations" else None,
             )
         if outline is not None:

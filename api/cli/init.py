@@ -18,20 +18,40 @@ __all__ = ["command"]
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
+def _pairs(values: tuple[str, ...], option: str, example: str) -> dict[str, str]:
+    """``LAYER=VALUE`` pairs of a repeated option as a dict, keyed by layer."""
+    chosen: dict[str, str] = {}
+    for value in values:
+        layer, sep, given = value.partition("=")
+        layer, given = layer.strip().replace("-", "_"), given.strip()
+        if not sep or layer not in LAYER_KEYS or not given:
+            msg = (
+                f"{option} {value!r}: give LAYER=VALUE with LAYER one of "
+                f"{', '.join(LAYER_KEYS)}, e.g. {option} {example}"
+            )
+            raise click.BadParameter(msg)
+        chosen[layer] = given
+    return chosen
+
+
 def _layer_crs(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
     """``--crs LAYER=CRS`` pairs as a dict (checked here so that nothing is written)."""
     chosen: dict[str, str] = {}
     for value in values:
-        layer, sep, system = value.partition("=")
-        layer, system = layer.strip().replace("-", "_"), system.strip().lower()
-        if not sep or layer not in LAYER_KEYS or system not in COORDINATE_SYSTEMS:
+        [(layer, system)] = _pairs((value,), "--crs", "stations=gcj02").items()
+        if system.lower() not in COORDINATE_SYSTEMS:
             msg = (
-                f"--crs {value!r}: give LAYER=CRS with LAYER one of {', '.join(LAYER_KEYS)} "
-                f"and CRS one of {', '.join(COORDINATE_SYSTEMS)}, e.g. --crs stations=gcj02"
+                f"--crs {value!r}: the coordinate system is one of "
+                f"{', '.join(COORDINATE_SYSTEMS)}, e.g. --crs stations=gcj02"
             )
             raise click.BadParameter(msg)
-        chosen[layer] = system
+        chosen[layer] = system.lower()
     return chosen
+
+
+def _layer_sheet(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    """``--sheet LAYER=NAME`` pairs as a dict."""
+    return _pairs(values, "--sheet", "stations=站点")
 
 
 @click.command("init")
@@ -56,6 +76,15 @@ def _layer_crs(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -
     "(repeat for several; default: WGS-84 unless the file declares its own).",
 )
 @click.option(
+    "--sheet",
+    "sheets",
+    multiple=True,
+    callback=_layer_sheet,
+    metavar="LAYER=NAME",
+    help="XLSX sheet or GeoPackage layer to read of one layer's file, e.g. stations=站点 "
+    "(repeat for several; default: the only one, or the one named like the layer).",
+)
+@click.option(
     "--stations-kind",
     type=click.Choice(["station", "centre"]),
     default=None,
@@ -71,6 +100,7 @@ def command(
     centres: Path | None,
     candidates: Path | None,
     crs: dict[str, str],
+    sheets: dict[str, str],
     stations_kind: str | None,
     name: str | None,
 ) -> None:
@@ -89,6 +119,7 @@ def command(
             centres=centres,
             candidates=candidates,
             crs=crs,
+            sheets=sheets,
             stations_kind=cast("StationKind | None", stations_kind),
             name=name,
         )

@@ -212,3 +212,35 @@ def test_init_refuses_a_bad_crs_and_an_unknown_adcode(tmp_path: Path) -> None:
     assert unknown.exit_code == 1
     assert "no bundled boundary has adcode '999999'" in unknown.output
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_init_reads_the_sheet_named_for_a_layer(tmp_path: Path) -> None:
+    given = tmp_path / "files"
+    given.mkdir()
+    _planner_files(given)
+    book = openpyxl.load_workbook(given / "服务站.xlsx")
+    notes = book.create_sheet("说明", 0)  # a notes sheet before the table, as offices do
+    notes.append(["本表坐标为高德（GCJ-02）"])
+    book.save(given / "两表.xlsx")
+    common = ["--boundary", "321112", "--grids", str(given / "网格.geojson"),
+              "--stations", str(given / "两表.xlsx"), "--rest-points", str(given / "驿站.csv"),
+              "--crs", "stations=gcj02", "--crs", "rest_points=bd09",
+              "--stations-kind", "station"]  # fmt: skip
+
+    unnamed = run("init", str(tmp_path / "a"), *common)
+    assert unnamed.exit_code == 1
+    assert "'说明'" in unnamed.output and "'服务站'" in unnamed.output
+    wrong = run("init", str(tmp_path / "b"), *common, "--sheet", "stations=站点")
+    assert wrong.exit_code == 1
+    assert "no sheet named '站点'" in wrong.output
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    bad = run("init", str(tmp_path / "c"), *common, "--sheet", "stops=服务站")
+    assert bad.exit_code == 2
+    assert "--sheet 'stops=服务站'" in bad.output
+
+    district = tmp_path / "dantu"
+    named = run("init", str(district), *common, "--sheet", "stations=服务站")
+    assert named.exit_code == 0, named.output
+    assert read_manifest(district).layers["stations"].source_layer == "服务站"
+    stations = load_scenario(district).stations
+    assert sorted(stations["facility_id"]) == [f"DT-S{n}" for n in range(1, 7)]
