@@ -893,10 +893,21 @@ class District:
         -------
         District
             This district itself when there are no changes.
+
+        Raises
+        ------
+        OutsideAreaError
+            If a change's location is far outside the district.
+        AnalysisError
+            If an add or move has no lon/lat, or a move or close no facility id.
         """
         if not changes:
             return self
         system = check_coordinate_system(crs)
+        for change in changes:
+            change.check()
+            if change.lon is not None and change.lat is not None:
+                self.check_within_reach(change.lon, change.lat, system)
         scenario = self.scenario
         for change in changes:
             scenario = _edits.apply_change(scenario, change, crs=system)
@@ -933,7 +944,7 @@ class District:
         logger.info(
             "district %s: %d demand units, %d facility layers indexed",
             self.name,
-            len(engine.demand),
+            engine.n_demand,
             len(ANALYSIS_LAYERS),
         )
 

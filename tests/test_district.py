@@ -11,6 +11,7 @@ from geo.analysis.network import WalkNetwork, walk_network
 from geo.analysis.siting import covered_demand, maximal_covering_sites
 from geo.district import Change, District
 from geo.errors import (
+    AnalysisError,
     ConflictingEditError,
     OutsideAreaError,
     UnknownFacilityError,
@@ -140,3 +141,26 @@ def test_replacing_stations_keeps_the_other_kind(district: District, jingkou: Sc
     whole = district.replace_layer("stations", new_stations, whole=True)
     assert whole.detail["kept"] == 0
     assert len(whole.district.facilities("centres")) == 0
+
+
+def test_applied_changes_far_outside_are_refused(district: District) -> None:
+    station = district.facilities("stations").geometry.iloc[0]
+    inside = district.apply([Change("add", "stations", lon=station.x + 0.002, lat=station.y)])
+    assert len(inside.facilities("stations")) == len(district.facilities("stations")) + 1
+    with pytest.raises(OutsideAreaError, match="outside the area of jingkou"):
+        district.apply(
+            [
+                Change("add", "stations", lon=station.x, lat=station.y),
+                Change("add", "stations", lon=121.47, lat=31.23),  # Shanghai
+            ]
+        )
+    with pytest.raises(AnalysisError, match="lon"):
+        district.apply([Change("add", "stations", name="no place")])
+
+
+def test_preparing_builds_no_demand_frame(jingkou: Scenario, network: WalkNetwork) -> None:
+    fresh = District(jingkou, network)
+    fresh.prepare()
+    assert fresh.engine.n_demand > 0
+    assert "demand" not in vars(fresh.engine)  # the frame of points is built on first read
+    assert len(fresh.engine.demand) == fresh.engine.n_demand

@@ -202,6 +202,11 @@ class CoverageEngine:
             float(residents.sum()),
         )
 
+    @property
+    def n_demand(self) -> int:
+        """Number of demand units (without building :attr:`demand`)."""
+        return int(self._x.shape[0])
+
     @cached_property
     def demand(self) -> gpd.GeoDataFrame:
         """Demand units: ``demand_id`` (int), ``grid_id``, ``residents`` (float), geometry

@@ -535,7 +535,7 @@ def covered_demand(
     numpy.ndarray
         Boolean, one entry per row of ``engine.demand``.
     """
-    covered = np.zeros(len(engine.demand), dtype=bool)
+    covered = np.zeros(engine.n_demand, dtype=bool)
     if len(facilities):
         covered[sp.csr_matrix(engine.reach(facilities, rule)).indices] = True
     return covered

@@ -664,7 +664,7 @@ def _base_layer(
     if not duplicated.empty:
         msg = f"facility_id {duplicated.iloc[0]!r} appears more than once in layer {layer}"
         raise AnalysisError(msg)
-    n_demand = len(engine.demand)
+    n_demand = engine.n_demand
     counts = np.zeros(n_demand, dtype=np.int32)
     rows: dict[str, IntArray] = {}
     if len(facilities):
