@@ -1,4 +1,5 @@
-"""Benchmark: start-up time and memory of ``circles serve`` on a real network, cold and warm.
+"""Benchmark: start-up time and memory of ``circles serve`` on a real network, cold and warm,
+and its first map pages.
 
 Run ``python -m bench.serve_start FILE.osm.pbf``. A scenario is made for the extract
 (the boundary is the convex hull of the walking graph's nodes; the benchmark's random
@@ -6,9 +7,14 @@ facilities and Voronoi grids, fixed seed) in a temporary data folder; then ``cir
 serve --osm FILE`` is started twice on it with one empty cache folder: *cold* (the
 network is built from the file and cached) and *warm* (read back from the cache). Each
 start is timed from the process start to the first answer of ``/healthz``; the server's
-resident memory (``VmRSS``) and peak (``VmHWM``) are read from ``/proc`` then.
-``--server-path DIR`` runs the server from another checkout of the project (for a
-before/after comparison).
+resident memory (``VmRSS``), peak (``VmHWM``) and CPU seconds (user + system) are read
+from ``/proc`` then. Then the first public page (``/``) and the first courier page
+(``/courier``) are asked for, each timed (wall, and the server's CPU seconds spent), and
+the memory read again.
+
+``--scenario NAME`` serves a bundled scenario (e.g. ``jingkou``, in approximate mode
+without ``FILE``) instead of the extract's. ``--server-path DIR`` runs the server from
+another checkout of the project (for a before/after comparison in the same run).
 """
 
 from __future__ import annotations
@@ -25,10 +31,16 @@ import httpx
 
 from bench.load import _free_port
 
+# argv[1]: the data folder of the scenarios ("" keeps the bundled one).
 _START = (
     "import sys; from pathlib import Path; from geo import settings; "
-    "settings.data_folder = Path(sys.argv[1]); from api.cli import main; main(sys.argv[2:])"
+    "settings.data_folder = Path(sys.argv[1]) if sys.argv[1] else settings.data_folder; "
+    "from api.cli import main; main(sys.argv[2:])"
 )
+
+#: The pages timed after the start, in order: (label, path).
+_PAGES = (("public", "/?basemap=none"), ("courier", "/courier?basemap=none"))
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _memory(pid: int) -> dict[str, float]:
@@ -38,6 +50,26 @@ def _memory(pid: int) -> dict[str, float]:
         if key in ("VmRSS", "VmHWM"):
             fields[key] = int(line.split()[1]) / 1024.0
     return fields
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (its threads included)."""
+    # the command name, in parentheses, may hold spaces: split after it
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _pages(port: int, pid: int) -> dict[str, float]:
+    """Time the first answer of each page (wall and the server's CPU seconds)."""
+    row: dict[str, float] = {}
+    with httpx.Client(timeout=600) as client:
+        for label, path in _PAGES:
+            cpu = _cpu_s(pid)
+            began = time.perf_counter()
+            client.get(f"http://127.0.0.1:{port}{path}").raise_for_status()
+            row[f"{label}_s"] = time.perf_counter() - began
+            row[f"{label}_cpu_s"] = _cpu_s(pid) - cpu
+    return row
 
 
 def _scenario(osm: Path, data: Path) -> None:
@@ -76,14 +108,22 @@ def _scenario(osm: Path, data: Path) -> None:
 
 
 def _start(
-    data: Path, osm: Path, cache: Path, store: Path, timeout_s: float, server_path: Path | None
+    data: Path | None,
+    scenario: str,
+    osm: Path | None,
+    cache: Path,
+    store: Path,
+    timeout_s: float,
+    server_path: Path | None,
 ) -> dict[str, float]:
     port = _free_port()
     command = [
-        sys.executable, "-c", _START, str(data), "serve", "--scenario", "serve-bench",
+        sys.executable, "-c", _START, str(data or ""), "serve", "--scenario", scenario,
         "--host", "127.0.0.1", "--port", str(port), "--basemap", "none",
-        "--data-dir", str(store), "--osm", str(osm),
+        "--data-dir", str(store),
     ]  # fmt: skip
+    if osm is not None:
+        command += ["--osm", str(osm)]
     env = {**os.environ, "CIRCLES_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"}
     if server_path is not None:
         env["PYTHONPATH"] = str(server_path)
@@ -105,7 +145,10 @@ def _start(
                 raise RuntimeError(f"no answer from /healthz within {timeout_s:g} s")
             time.sleep(0.2)
         seconds = time.perf_counter() - began
-        return {"seconds": seconds, **_memory(process.pid)}
+        row = {"seconds": seconds, "cpu_s": _cpu_s(process.pid), **_memory(process.pid)}
+        row.update(_pages(port, process.pid))
+        row["after_pages_rss"] = _memory(process.pid)["VmRSS"]
+        return row
     finally:
         process.terminate()
         try:
@@ -116,26 +159,51 @@ def _start(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("osm", type=Path, help="an .osm.pbf extract")
+    parser.add_argument("osm", type=Path, nargs="?", help="an .osm.pbf extract")
+    parser.add_argument(
+        "--scenario", help="serve this bundled scenario (e.g. jingkou) instead of the extract's"
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per start")
     parser.add_argument("--server-path", type=Path, help="run the server from this checkout")
     args = parser.parse_args(argv)
+    if args.osm is None and args.scenario is None:
+        parser.error("give an .osm.pbf extract, or --scenario NAME")
+    osm = args.osm.resolve() if args.osm is not None else None
     with tempfile.TemporaryDirectory(prefix="circles-serve-") as folder:
-        data, cache = Path(folder) / "data", Path(folder) / "cache"
-        _scenario(args.osm, data)
+        cache = Path(folder) / "cache"
+        data = None
+        if args.scenario is None:
+            data = Path(folder) / "data"
+            _scenario(args.osm, data)
+        scenario = args.scenario or "serve-bench"
         rows = {}
         for label in ("cold", "warm"):
             store = Path(folder) / f"store-{label}"
-            rows[label] = _start(
-                data, args.osm.resolve(), cache, store, args.timeout, args.server_path
-            )
-    print(f"circles serve on {args.osm.name} (bench scenario: random facilities, 295 grids)")
-    print(f"  {'start':<8}{'to /healthz s':>15}{'resident MiB':>14}{'peak MiB':>10}")
+            rows[label] = _start(data, scenario, osm, cache, store, args.timeout, args.server_path)
+    source = osm.name if osm is not None else "no street file"
+    if args.scenario is None:
+        print(f"circles serve on {source} (bench scenario: random facilities, 295 grids)")
+    else:
+        print(f"circles serve of scenario {scenario} ({source})")
+    print(
+        f"  {'start':<8}{'to /healthz s':>15}{'CPU s':>8}{'resident MiB':>14}{'peak MiB':>10}"
+        f"{'first / s':>11}{'CPU s':>8}{'/courier s':>12}{'CPU s':>8}{'then MiB':>10}"
+    )
     for label, row in rows.items():
-        print(f"  {label:<8}{row['seconds']:>15.1f}{row['VmRSS']:>14.0f}{row['VmHWM']:>10.0f}")
+        print(
+            f"  {label:<8}{row['seconds']:>15.1f}{row['cpu_s']:>8.1f}{row['VmRSS']:>14.0f}"
+            f"{row['VmHWM']:>10.0f}{row['public_s']:>11.2f}{row['public_cpu_s']:>8.2f}"
+            f"{row['courier_s']:>12.2f}{row['courier_cpu_s']:>8.2f}"
+            f"{row['after_pages_rss']:>10.0f}"
+        )
+    warm = rows["warm"]
     print(f"serve_cold_s: {rows['cold']['seconds']:.1f}")
-    print(f"serve_warm_s: {rows['warm']['seconds']:.1f}")
-    print(f"serve_warm_resident_mib: {rows['warm']['VmRSS']:.0f}")
+    print(f"serve_warm_s: {warm['seconds']:.1f}")
+    print(f"serve_warm_resident_mib: {warm['VmRSS']:.0f}")
+    print(f"first_public_page_s: {warm['public_s']:.2f}")
+    print(f"first_public_page_cpu_s: {warm['public_cpu_s']:.2f}")
+    print(f"first_courier_page_s: {warm['courier_s']:.2f}")
+    print(f"resident_after_pages_mib: {warm['after_pages_rss']:.0f}")
     return 0
 
 
