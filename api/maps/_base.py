@@ -436,6 +436,7 @@ def add_nearme(
     *,
     k: int = 3,
     filters: Iterable[str] = (),
+    areas: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     """Add the near-me control (``/static/app/nearme.js``).
 
@@ -452,6 +453,9 @@ def add_nearme(
     filters
         Amenity keys the user can require (rest points), ``"24h"`` for open 24 hours;
         sent as ``amenity`` / ``open_24h`` parameters of ``/api/nearest``.
+    areas
+        Per layer, where a found facility's own area is asked for and how it is drawn
+        while its popup is open (``circlesMaps.areaOnPopup``); None: not shown.
     """
     options = {
         "filters": list(filters),
@@ -461,6 +465,7 @@ def add_nearme(
         "k": k,
         "tapCrs": context.crs,
         "outCrs": context.crs,
+        "areas": dict(areas or {}),
     }
     page.add_child(_ScriptCall("circlesNearMe", options))
 

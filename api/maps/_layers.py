@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from api.maps._base import MapContext, geojson, script_json
 
-__all__ = ["AREA_STYLE", "FACILITY_AREA_STYLE", "facility_markers", "service_circle"]
+__all__ = ["AREA_STYLE", "FACILITY_AREA_STYLE", "area_spec", "facility_markers", "service_circle"]
 
 #: Outline and fill of each analysis layer's service areas.
 AREA_STYLE: dict[str, dict[str, Any]] = {
@@ -102,14 +102,19 @@ def facility_markers(
             **found,
         }
 
-    spec = (
-        {"url": f"/api/areas/{layer}", "crs": context.crs, "style": FACILITY_AREA_STYLE[layer]}
-        if area
-        else None
-    )
     return _FacilityLayer(
-        geojson(facilities, context, properties), name=name, cluster=cluster, area=spec
+        geojson(facilities, context, properties),
+        name=name,
+        cluster=cluster,
+        area=area_spec(layer, context) if area else None,
     )
+
+
+def area_spec(layer: str, context: MapContext) -> dict[str, Any]:
+    """How the page asks for a facility's own area of ``layer`` and draws it (the
+    ``spec`` of ``circlesMaps.areaOnPopup``): the URL before the facility's id, the
+    page's coordinate system, the style."""
+    return {"url": f"/api/areas/{layer}", "crs": context.crs, "style": FACILITY_AREA_STYLE[layer]}
 
 
 def service_circle(

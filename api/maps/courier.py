@@ -15,7 +15,7 @@ from api.maps._base import (
     render,
     route_legend,
 )
-from api.maps._layers import AREA_STYLE, facility_markers, service_circle
+from api.maps._layers import AREA_STYLE, area_spec, facility_markers, service_circle
 from geo.analysis.rules import REST_POINT_CIRCLE
 from geo.district import District
 
@@ -90,6 +90,7 @@ def courier_map(district: District, context: MapContext) -> str:
         [("rest_points", words["kind_rest_point"])],
         k=3,
         filters=COURIER_FILTERS,
+        areas={"rest_points": area_spec("rest_points", context)},
     )
     add_legend(
         page,

@@ -14,7 +14,7 @@ from api.maps._base import (
     render,
     route_legend,
 )
-from api.maps._layers import AREA_STYLE, facility_markers, service_circle
+from api.maps._layers import AREA_STYLE, area_spec, facility_markers, service_circle
 from geo.district import District
 
 __all__ = ["public_map"]
@@ -54,7 +54,13 @@ def public_map(district: District, context: MapContext) -> str:
         facility_markers(district.facilities(layer), layer, context, name=label).add_to(group)
         group.add_to(page)
     folium.LayerControl(collapsed=True).add_to(page)
-    add_nearme(page, context, [(layer, words[f"short_{layer}"]) for layer in _LAYERS], k=3)
+    add_nearme(
+        page,
+        context,
+        [(layer, words[f"short_{layer}"]) for layer in _LAYERS],
+        k=3,
+        areas={layer: area_spec(layer, context) for layer in _LAYERS},
+    )
     add_legend(
         page,
         [

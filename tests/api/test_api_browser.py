@@ -229,6 +229,13 @@ def _open_marker_with_area(seen: Visit, selector: str) -> str:
     _wait_for(page, f"({_TOPMOST_MARKER})({selector!r}) !== null")
     spot = page.evaluate(_TOPMOST_MARKER, selector)
     page.mouse.click(*spot)
+    return _check_facility_area(seen)
+
+
+def _check_facility_area(seen: Visit) -> str:
+    """With a facility's popup open: wait for its own area to be drawn and check it is
+    that facility's, asked for in the page's coordinate system. Returns its id."""
+    page = seen.page
     _wait_for(page, "document.querySelectorAll('.leaflet-popup').length === 1")
     _wait_for(
         page,
@@ -309,6 +316,11 @@ def test_public_map(visit: Any, artifacts: Path, size: str) -> None:
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "党群服务中心" in popup.inner_text()
+    # with the centre's own area (asked for before the answer is fetched again here)
+    shown = _check_facility_area(seen)
+    nearest = [url for url in seen.api_calls if "/api/nearest" in url][-1]
+    first = page.evaluate("url => fetch(url).then(r => r.json())", nearest)["results"][0]
+    assert shown == first["facility_id"]
     _wait_for(page, "!document.querySelector('.leaflet-map-pane').style.transition")
     page.wait_for_timeout(400)
     assert page.evaluate(_POPUP_INSIDE) == ""

@@ -8,6 +8,8 @@
  *   tapCrs  coordinate system of the map's own coordinates ("wgs84", or "gcj02" on Amap)
  *   outCrs  coordinate system to draw the answer in (the same as tapCrs)
  *   filters amenity keys offered as filters (rest points), "24h" for open 24 hours
+ *   areas   per layer, the spec of circlesMaps.areaOnPopup: a found facility's own area
+ *           is shown while its popup is open
  * The map container carries data-nearest-status = "idle" | "loading" | "done" | "error".
  */
 (function () {
@@ -269,6 +271,11 @@
         });
         marker.bindPopup(function () { return maps.facilityPopupContent(props); }, maps.popupOptions());
         route.bindPopup(function () { return maps.facilityPopupContent(props); }, maps.popupOptions());
+        var area = (options.areas || {})[answer.layer];
+        if (area) {
+          maps.areaOnPopup(map, marker, area, String(result.facility_id));
+          maps.areaOnPopup(map, route, area, String(result.facility_id));
+        }
         panel.list.appendChild(listItem(answer, result, route, marker, origin));
       });
       setStatus("done", headline(answer));
