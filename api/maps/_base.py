@@ -325,9 +325,13 @@ def new_map(
 def extent(
     frame: gpd.GeoDataFrame, fallback: gpd.GeoDataFrame
 ) -> tuple[float, float, float, float]:
-    """Bounds of ``frame`` (EPSG:4326), or of ``fallback`` when ``frame`` is empty."""
-    chosen = frame if len(frame) and frame.geometry.notna().any() else fallback
-    min_lon, min_lat, max_lon, max_lat = (float(value) for value in chosen.total_bounds)
+    """Bounds of ``frame`` (EPSG:4326), or of ``fallback`` when ``frame`` is empty or its
+    bounds have no width or no height (one facility: the page would zoom in all the way)."""
+    if len(frame) and frame.geometry.notna().any():
+        min_lon, min_lat, max_lon, max_lat = (float(value) for value in frame.total_bounds)
+        if max_lon > min_lon and max_lat > min_lat:
+            return min_lon, min_lat, max_lon, max_lat
+    min_lon, min_lat, max_lon, max_lat = (float(value) for value in fallback.total_bounds)
     return min_lon, min_lat, max_lon, max_lat
 
 

@@ -15,7 +15,7 @@ from api.app import create_app
 from api.settings import Settings
 from api.store import ScenarioStore
 from geo.coords import convert
-from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH, load_scenario
+from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH, Scenario, load_scenario
 
 PAGES = ["/", "/courier", "/planner"]
 _SOURCES = re.compile(r"""<(?:script|link)[^>]+(?:src|href)=["']([^"']+)["']""")
@@ -161,3 +161,20 @@ def test_data_cannot_break_out_of_the_script(
         page = started.get("/").text
     assert "<script>alert(1)</script>" not in page
     assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in page
+
+
+def test_a_single_facility_page_shows_the_district(
+    tmp_path: Path, settings_for: Callable[..., Settings], helsinki_scenario: Scenario
+) -> None:
+    """One rest point has bounds of no size: the courier page fits the boundary instead."""
+    assert len(helsinki_scenario.rest_points) == 1
+    store = ScenarioStore(tmp_path / "store", "helsinki")
+    store.save(helsinki_scenario, who="test", action="seed", layer="all", detail={})
+    with TestClient(create_app(settings_for(tmp_path, scenario="helsinki"))) as started:
+        page = started.get("/courier", params={"basemap": "none"}).text
+    fitted = re.search(r"\.fitBounds\(\s*(\[\[.*?\]\])", page, re.S)
+    assert fitted is not None
+    (south, west), (north, east) = json.loads(fitted.group(1))
+    assert (west, south, east, north) == pytest.approx(
+        tuple(helsinki_scenario.boundary.total_bounds)
+    )
