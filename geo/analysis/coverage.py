@@ -88,8 +88,6 @@ class LayerCoverage:
         The rule applied.
     approximate
         True when computed in approximate mode.
-    union
-        The union of the service areas (EPSG:4326).
     grids
         Per grid: ``grid_id``, ``name``, ``community``, ``residents``,
         ``residents_covered``, ``share_covered``, ``area_share_covered``,
@@ -109,7 +107,6 @@ class LayerCoverage:
 
     rule: ServiceRule
     approximate: bool
-    union: BaseGeometry
     grids: gpd.GeoDataFrame
     summary: dict[str, Any]
     demand_m: FloatArray = field(repr=False)
@@ -117,6 +114,15 @@ class LayerCoverage:
     areas: LayerAreas = field(repr=False)
     network: WalkNetwork = field(repr=False)
     facilities: gpd.GeoDataFrame = field(repr=False)
+
+    @cached_property
+    def union(self) -> BaseGeometry:
+        """The layer's service circle, the union of its service areas (EPSG:4326);
+        reprojected from :attr:`areas` on first use."""
+        union: BaseGeometry = self.network.geometry_to_wgs84(
+            np.array([self.areas.union], dtype=object)
+        )[0]
+        return union
 
     @cached_property
     def service_areas(self) -> gpd.GeoDataFrame:
@@ -380,7 +386,6 @@ class CoverageEngine:
         grids = self._grid_table(facilities, areas, metres, nearest, covered, rule)
         snaps = areas.distances.snaps if areas.distances is not None else None
         far = int(snaps.far_from_street.sum()) if snaps is not None else 0
-        union_wgs84 = self.network.geometry_to_wgs84(np.array([areas.union], dtype=object))[0]
         residents_total = float(self._residents.sum())
         residents_covered = float(grids["residents_covered"].sum())
         summary: dict[str, Any] = {
@@ -404,7 +409,6 @@ class CoverageEngine:
         return LayerCoverage(
             rule=rule,
             approximate=areas.approximate,
-            union=union_wgs84,
             grids=grids,
             summary=summary,
             demand_m=metres,
