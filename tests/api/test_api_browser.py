@@ -221,6 +221,18 @@ _AREA_HOLDS_MARKER = """() => {
     return areas[0].getBounds().contains(popup.getLatLng()) ? '' : 'marker outside its area';
 }"""
 
+# Metres from the centre of the drawn facility area's bounds to the open popup's point.
+_AREA_CENTRE_TO_MARKER_M = """() => {
+    const map = window[document.querySelector('.folium-map').id];
+    let area = null, popup = null;
+    map.eachLayer((layer) => {
+        if (layer instanceof L.GeoJSON
+            && layer.options.className === 'circles-facility-area') area = layer;
+        if (layer instanceof L.Popup) popup = layer;
+    });
+    return map.distance(area.getBounds().getCenter(), popup.getLatLng());
+}"""
+
 
 def _open_marker_with_area(seen: Visit, selector: str) -> str:
     """Tap the topmost marker matching ``selector``; wait for its own area to be drawn
@@ -232,9 +244,9 @@ def _open_marker_with_area(seen: Visit, selector: str) -> str:
     return _check_facility_area(seen)
 
 
-def _check_facility_area(seen: Visit) -> str:
+def _check_facility_area(seen: Visit, crs: str = "wgs84") -> str:
     """With a facility's popup open: wait for its own area to be drawn and check it is
-    that facility's, asked for in the page's coordinate system. Returns its id."""
+    that facility's, asked for in the page's coordinate system ``crs``. Returns its id."""
     page = seen.page
     _wait_for(page, "document.querySelectorAll('.leaflet-popup').length === 1")
     _wait_for(
@@ -246,7 +258,7 @@ def _check_facility_area(seen: Visit) -> str:
     assert shown not in (None, "error", "loading")
     call = urlparse(seen.api_calls[-1])
     layer, facility_id = call.path.removeprefix("/api/areas/").split("/")
-    assert facility_id == shown and parse_qs(call.query)["out_crs"] == ["wgs84"]
+    assert facility_id == shown and parse_qs(call.query)["out_crs"] == [crs]
     name = JINGKOU.facilities(layer).set_index("facility_id").loc[facility_id, "name"]
     assert page.locator(".leaflet-popup-content .circles-popup-title").inner_text() == name
     assert _count(page, "path.circles-facility-area") == 1
@@ -546,6 +558,11 @@ def test_amap_basemap_draws_in_gcj02(visit: Any) -> None:
     _tap_town(seen)
     query = parse_qs(urlparse(seen.api_calls[-1]).query)
     assert query["crs"] == ["gcj02"] and query["out_crs"] == ["gcj02"]
+    # the nearest rest point's own area (a circle, in approximate mode) is centred on it
+    # on Amap's tiles too, not ~500 m off as an unshifted WGS-84 circle would be
+    page.locator(".circles-nearme-result").first.click()
+    _check_facility_area(seen, "gcj02")
+    assert page.evaluate(_AREA_CENTRE_TO_MARKER_M) < 30
     assert all("autonavi.com" in url for url in seen.blocked)
 
 
