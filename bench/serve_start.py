@@ -9,8 +9,9 @@ network is built from the file and cached) and *warm* (read back from the cache)
 start is timed from the process start to the first answer of ``/healthz``; the server's
 resident memory (``VmRSS``), peak (``VmHWM``) and CPU seconds (user + system) are read
 from ``/proc`` then. Then the first public page (``/``) and the first courier page
-(``/courier``) are asked for, each timed (wall, and the server's CPU seconds spent), and
-the memory read again.
+(``/courier``) are asked for, each timed (wall, and the server's CPU seconds spent) and
+weighed (HTML, and as sent compressed), then the public page in English (its render
+alone, the warming over), and the memory read again.
 
 ``--scenario NAME`` serves a bundled scenario (e.g. ``jingkou``, in approximate mode
 without ``FILE``) instead of the extract's. ``--server-path DIR`` runs the server from
@@ -38,8 +39,14 @@ _START = (
     "from api.cli import main; main(sys.argv[2:])"
 )
 
-#: The pages timed after the start, in order: (label, path).
-_PAGES = (("public", "/?basemap=none"), ("courier", "/courier?basemap=none"))
+#: The pages timed after the start, in order: (label, path). The public page in English
+#: comes last: rendered afresh once the start-up warming is over, it is the page's cost
+#: alone.
+_PAGES = (
+    ("public", "/?basemap=none"),
+    ("courier", "/courier?basemap=none"),
+    ("public_en", "/?basemap=none&lang=en"),
+)
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -66,9 +73,11 @@ def _pages(port: int, pid: int) -> dict[str, float]:
         for label, path in _PAGES:
             cpu = _cpu_s(pid)
             began = time.perf_counter()
-            client.get(f"http://127.0.0.1:{port}{path}").raise_for_status()
+            answer = client.get(f"http://127.0.0.1:{port}{path}").raise_for_status()
             row[f"{label}_s"] = time.perf_counter() - began
             row[f"{label}_cpu_s"] = _cpu_s(pid) - cpu
+            row[f"{label}_kib"] = len(answer.content) / 1024
+            row[f"{label}_sent_kib"] = answer.num_bytes_downloaded / 1024
     return row
 
 
@@ -203,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"first_public_page_s: {warm['public_s']:.2f}")
     print(f"first_public_page_cpu_s: {warm['public_cpu_s']:.2f}")
     print(f"first_courier_page_s: {warm['courier_s']:.2f}")
+    print(f"public_page_again_s: {warm['public_en_s']:.2f} (in English, warming over)")
+    for label, _ in _PAGES[:2]:
+        print(
+            f"{label}_page_kib: {warm[f'{label}_kib']:.0f} "
+            f"({warm[f'{label}_sent_kib']:.0f} compressed)"
+        )
     print(f"resident_after_pages_mib: {warm['after_pages_rss']:.0f}")
     return 0
 
