@@ -46,6 +46,7 @@ import numpy as np
 import numpy.typing as npt
 import pyproj
 import shapely
+from scipy.spatial import cKDTree
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -54,7 +55,7 @@ from geo.analysis._graph import GraphArrays, graph_arrays
 from geo.analysis._netcache import load_arrays, restore_pieces, save_arrays
 from geo.analysis._paths import LocalSearch
 from geo.analysis._segments import STREET_QUAD_SEGS, EdgePieces
-from geo.analysis._snap import Snaps, snap_points
+from geo.analysis._snap import Snaps, snap_points, street_vertices
 from geo.analysis.extract import EXTRACT_MARGIN_M, clip_extract
 from geo.errors import AnalysisError, NetworkError
 
@@ -206,13 +207,15 @@ class WalkNetwork:
         return EdgePieces(self.require_arrays())
 
     def prepare(self) -> None:
-        """Build the caches every analysis reads: street pieces, strokes, blocks.
+        """Build the caches every analysis reads: the street vertices that snapping
+        looks up, street pieces, strokes, blocks.
 
         The blocks' buffered unions (at ``settings.street_buffer_m``) are the costly part;
         a network built once and analysed many times pays for them once.
         """
         if self.arrays is None:
             return
+        logger.debug("%d street vertices indexed for snapping", self._street_vertices.n)
         self.pieces.blocks.build_all(settings.street_buffer_m, quad_segs=STREET_QUAD_SEGS)
         logger.info("street blocks built for %s-m frontages", f"{settings.street_buffer_m:g}")
 
@@ -282,7 +285,12 @@ class WalkNetwork:
             ``None`` uses ``settings.max_snap_distance_m``.
         """
         limit = settings.max_snap_distance_m if max_snap_m is None else max_snap_m
-        return snap_points(self.require_arrays(), x, y, max_snap_m=limit)
+        arrays = self.require_arrays()
+        return snap_points(arrays, x, y, max_snap_m=limit, vertices=self._street_vertices)
+
+    @cached_property
+    def _street_vertices(self) -> cKDTree:
+        return street_vertices(self.require_arrays())
 
 
 def _load_graphml(path: Path) -> nx.MultiDiGraph:

@@ -20,7 +20,9 @@ from click.testing import CliRunner
 from scipy.sparse.csgraph import dijkstra
 
 from api.cli import main
+from geo import settings
 from geo.analysis import network as network_module
+from geo.analysis._snap import Snaps, snap_points
 from geo.analysis.network import (
     WalkNetwork,
     approximate_network,
@@ -367,3 +369,36 @@ def test_cli_network_reports_counts(tmp_path: Path) -> None:
     )
     assert offline.exit_code == 0, offline.output
     assert "approximate mode" in offline.output
+
+
+def test_snapping_through_the_vertex_index_equals_the_nearest_search(
+    helsinki_network: WalkNetwork,
+) -> None:
+    # Points on nodes, on inner vertices, halfway along streets, near streets and far
+    # from every street (the nearest search answers those); also shuffled duplicates.
+    arrays = helsinki_network.require_arrays()
+    rng = np.random.default_rng(11)
+    vertices = shapely.get_coordinates(arrays.edge_geometry)
+    halfway = shapely.line_interpolate_point(arrays.edge_geometry, 0.5, normalized=True)
+    nodes = rng.integers(0, arrays.n_nodes, 300)
+    inner = rng.integers(0, len(vertices), 300)
+    x = np.concatenate([
+        arrays.node_x[nodes], vertices[inner, 0],
+        shapely.get_x(halfway)[:300], arrays.node_x[nodes] + rng.uniform(-80, 80, 300),
+        rng.uniform(arrays.node_x.min() - 3000, arrays.node_x.max() + 3000, 300),
+    ])  # fmt: skip
+    y = np.concatenate([
+        arrays.node_y[nodes], vertices[inner, 1],
+        shapely.get_y(halfway)[:300], arrays.node_y[nodes] + rng.uniform(-80, 80, 300),
+        rng.uniform(arrays.node_y.min() - 3000, arrays.node_y.max() + 3000, 300),
+    ])  # fmt: skip
+    order = rng.permutation(np.concatenate([np.arange(x.size), np.arange(50)]))
+    x, y = x[order], y[order]
+
+    indexed = helsinki_network.snap(x, y)
+    searched = snap_points(arrays, x, y, max_snap_m=settings.max_snap_distance_m)
+
+    for name in Snaps.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(indexed, name), getattr(searched, name))
+    assert (indexed.access > 250.0).sum() > 20  # the far points took the other way
+    assert (indexed.access < 1e-6).sum() > 850  # on a street
