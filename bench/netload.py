@@ -7,7 +7,7 @@ process, one after another:
 - ``build from the PBF``: the cold start: pyrosm reads the file, the arrays and street
   blocks are built, the GraphML and the binary cache are written;
 - ``GraphML reload``: what a warm start cost before the binary cache: osmnx reads the
-  GraphML, the arrays and blocks are rebuilt, the networkx graph is kept;
+  GraphML and the arrays and blocks are rebuilt (the networkx graph is then let go);
 - ``binary cache``: the warm start now: :func:`~geo.analysis.network.walk_network` finds
   the cache and reads the arrays, strokes and blocks back (no networkx graph).
 
