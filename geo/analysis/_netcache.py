@@ -73,6 +73,7 @@ def save_arrays(
         return False
     coords, owner = shapely.get_coordinates(arrays.edge_geometry, return_index=True)
     strokes = pieces.strokes
+    pieces.blocks.everything(width, quad_segs=quad_segs)  # saved with the blocks
     level, block, polygons = pieces.blocks.saved(width, quad_segs)
     wkb = [bytes(item) for item in shapely.to_wkb(polygons)] if polygons.size else []
     sizes = np.array([len(item) for item in wkb], dtype=np.int64)

@@ -145,6 +145,25 @@ class BlockUnions:
                 ]
                 self._store((width, quad_segs, k, b), shapely.union_all(inner))
 
+    def everything(self, width: float, *, quad_segs: int) -> BaseGeometry:
+        """The buffered union of every street: the largest blocks unioned (prepared).
+
+        Built on first use or when the network is saved, saved with the blocks (as the
+        one block of a level above the largest), and kept.
+        """
+        top = len(self._levels)
+        key = (width, quad_segs, top, 0)
+        polygon = self._cache.get(key)
+        if polygon is None:
+            blocks = [(top - 1, b) for b in range(self._levels[-1].count.shape[0])]
+            polygon = shapely.disjoint_subset_union_all(
+                self.polygons(blocks, width, quad_segs=quad_segs)
+            )
+            shapely.prepare(polygon)
+            with self._lock:
+                polygon = self._cache.setdefault(key, polygon)
+        return polygon
+
     def saved(self, width: float, quad_segs: int) -> tuple[IntArray, IntArray, GeomArray]:
         """The blocks built for one width: their levels, block numbers and polygons."""
         keys = sorted(key[2:] for key in self._cache if key[:2] == (width, quad_segs))
@@ -160,7 +179,10 @@ class BlockUnions:
         """Take block polygons saved with the network (see :meth:`saved`)."""
         for k, b, polygon in zip(level.tolist(), block.tolist(), polygons, strict=True):
             self._cache[(width, quad_segs, k, b)] = polygon
-            self._built[k][b] = True
+            if k < len(self._levels):
+                self._built[k][b] = True
+            else:  # every street's union (see everything)
+                shapely.prepare(polygon)
 
     def polygons(self, keys: list[tuple[int, int]], width: float, *, quad_segs: int) -> GeomArray:
         """The buffered unions of blocks (built on first use and kept)."""

@@ -265,7 +265,7 @@ class WalkNetwork:
     ) -> tuple[FloatArray, FloatArray]:
         """Metric coordinates of point features (any CRS; no CRS means EPSG:4326)."""
         series = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
-        if series.crs is not None:
+        if series.crs is not None and not series.crs.equals("EPSG:4326"):
             series = series.to_crs(self.crs)
             return (
                 np.asarray(series.x, dtype=float),

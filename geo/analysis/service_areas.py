@@ -16,7 +16,9 @@ The union of the buffers is the costly step: it grows with the number of buffers
 their crossings. Whole streets are joined into long lines along their strokes
 (``_strokes``), and streets are grouped into square blocks (``_union``) whose buffered
 unions are built once per network: a block the layer reaches end to end enters the
-union as one polygon.
+union as one polygon. A layer that reaches nearly every street end to end is drawn the
+other way round, from every street's union less what it leaves out
+(``_complement_union``): the same area, from far fewer pieces.
 
 Each facility's own service area is built only when asked for (a facility's popup, the
 export of per-facility areas) from a bounded search over the streets within reach as
@@ -76,6 +78,10 @@ Reach = tuple[list[IntArray], list[FloatArray]]
 
 #: Threads building service areas at once (GEOS releases the GIL while it works).
 _MAX_WORKERS = 2
+
+#: A layer that leaves at most this share of the streets not reached end to end has its
+#: polygon built from what it leaves out (see ``_complement_union``).
+_COMPLEMENT_SHARE = 0.05
 
 
 @dataclass(frozen=True, eq=False)
@@ -235,7 +241,48 @@ def layer_union(
     access = _access_lines(snaps)[near]
     # a facility too far from every street to reach one is its own small disc
     alone = np.asarray(shapely.points(snaps.x[~near], snaps.y[~near]), dtype=object)
+    n_edges = network.require_arrays().n_edges
+    if edges is None and n_edges - whole.size <= _COMPLEMENT_SHARE * n_edges:
+        return _complement_union(network, whole, pieces, access, alone)
     return _buffered_union(network, whole, np.concatenate([pieces, access]), alone, shared=1)
+
+
+def _complement_union(
+    network: WalkNetwork, whole: IntArray, pieces: GeomArray, access: GeomArray, alone: GeomArray
+) -> BaseGeometry:
+    """A layer's polygon that covers nearly every street, from what it leaves out.
+
+    Every street's buffered union ``F`` is built once per network. A point of ``F`` lies
+    outside the layer's polygon exactly when it is within the width of some street not
+    reached end to end but not within the width of any covered piece; only the covered
+    streets near those others can be that close. So the polygon is ``F`` less
+    (``B(others) - B(covered near them)``), with the access paths and lone discs added.
+    """
+    arrays = network.require_arrays()
+    blocks = network.pieces.blocks
+    width = settings.street_buffer_m
+    everything = blocks.everything(width, quad_segs=STREET_QUAD_SEGS)
+    is_whole = np.zeros(arrays.n_edges, dtype=bool)
+    is_whole[whole] = True
+    others = np.flatnonzero(~is_whole)
+    if others.size == 0:
+        left_out: BaseGeometry = shapely.Polygon()
+    else:
+        _, neighbour = arrays.tree.query(
+            arrays.edge_geometry[others], predicate="dwithin", distance=2.0 * width
+        )
+        near = np.unique(neighbour[is_whole[neighbour]])
+        reached = _buffered_union(network, near, np.concatenate([pieces, access]), alone, shared=1)
+        missed = _buffered_union(network, others, np.empty(0, dtype=object), alone[:0], shared=1)
+        left_out = shapely.difference(missed, reached)
+    extra = np.concatenate(
+        [shapely.buffer(access, width, quad_segs=STREET_QUAD_SEGS), shapely.buffer(alone, width)]
+    )
+    outside = extra[~shapely.contains(everything, extra)] if extra.size else extra
+    polygon: BaseGeometry = shapely.difference(everything, left_out)
+    if outside.size:  # one overlay with the large polygon, not one per path
+        polygon = shapely.union(polygon, shapely.union_all(outside))
+    return polygon
 
 
 def _facility_polygons(

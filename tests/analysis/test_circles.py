@@ -125,3 +125,45 @@ def test_a_fork_redraws_on_its_own(whatif: WhatIf) -> None:
     assert child.service_circle("stations").area < 0.99 * before.area
     summary = pd.DataFrame(child.summary())
     assert int(summary.loc[summary["layer"] == "stations", "facilities"].iloc[0]) == 7
+
+
+def test_a_layer_reaching_nearly_every_street_is_drawn_from_what_it_leaves_out(
+    helsinki_network: WalkNetwork,
+) -> None:
+    import importlib
+
+    module = importlib.import_module("geo.analysis.service_areas")
+    facilities = _random_facilities(helsinki_network, 40, 7, off_street_m=40.0)
+    lon, lat = helsinki_network.to_wgs84(*helsinki_network.points_to_metric(facilities))
+    # one facility far from every street (its own disc), one just off a street's end
+    far = gpd.GeoDataFrame(
+        {"facility_id": ["far"], "name": ["far"]},
+        geometry=[shapely.Point(lon[0] + 0.1, lat[0] + 0.05)],
+        crs="EPSG:4326",
+    )
+    facilities = pd.concat([facilities, far], ignore_index=True)
+    rule = ServiceRule(1500, "m")
+    areas = layer_areas(helsinki_network, facilities, rule)
+    assert areas.distances is not None and areas.distances.snaps is not None
+    snaps, nearest_m = areas.distances.snaps, areas.distances.nearest_m
+    pieces = helsinki_network.pieces
+    whole, cut = pieces.covered(
+        nearest_m, rule.max_metres, edge=snaps.edge, along=snaps.along, access=snaps.access
+    )
+    n_edges = helsinki_network.require_arrays().n_edges
+    left = n_edges - whole.size
+    assert 0 < left <= module._COMPLEMENT_SHARE * n_edges  # the complement is drawn
+    near = snaps.access <= rule.max_metres
+    assert not near.all()
+    direct = module._buffered_union(
+        helsinki_network,
+        whole,
+        np.concatenate([cut, module._access_lines(snaps)[near]]),
+        np.asarray(shapely.points(snaps.x[~near], snaps.y[~near]), dtype=object),
+        shared=1,
+    )
+    assert areas.union.is_valid
+    assert _share(areas.union, direct) < 1e-5
+    # the lone facility's disc lies outside every street's buffer, and is kept
+    disc = shapely.buffer(shapely.Point(snaps.x[-1], snaps.y[-1]), 10.0)
+    assert areas.union.contains(disc)

@@ -18,10 +18,19 @@ def test_every_block_is_the_buffered_union_of_its_streets(helsinki_network: Walk
     blocks = EdgePieces(arrays).blocks
     width = settings.street_buffer_m
     blocks.build_all(width, quad_segs=STREET_QUAD_SEGS)
+    blocks.everything(width, quad_segs=STREET_QUAD_SEGS)
     level, block, polygons = blocks.saved(width, STREET_QUAD_SEGS)
-    assert set(level.tolist()) == {0, 1}
+    assert set(level.tolist()) == {0, 1, 2}  # level 2: every street's union
     assert (level == 1).sum() < (level == 0).sum()
-    for k, b, polygon in zip(level.tolist(), block.tolist(), polygons, strict=True):
+    assert (level == 2).sum() == 1
+    everything = shapely.union_all(
+        shapely.buffer(arrays.edge_geometry, width, quad_segs=STREET_QUAD_SEGS)
+    )
+    gap = shapely.symmetric_difference(
+        blocks.everything(width, quad_segs=STREET_QUAD_SEGS), everything
+    )
+    assert shapely.area(gap) <= 1e-4 * everything.area
+    for k, b, polygon in zip(level[:-1].tolist(), block[:-1].tolist(), polygons[:-1], strict=True):
         streets = arrays.edge_geometry[blocks._levels[k].streets(b)]
         own = shapely.union_all(shapely.buffer(streets, width, quad_segs=STREET_QUAD_SEGS))
         core = shapely.union_all(
