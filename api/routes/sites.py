@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.routes._deps import Current
-from api.routes._params import MAX_RULE_METRES
+from api.routes._params import MAX_RULE_METRES, OutCrs, crs_member
 from api.routes._serial import feature_collection
 from geo.scenario import check_analysis_layer
 
@@ -69,10 +69,10 @@ class SitesRequest(BaseModel):
 
 
 @router.post("/sites", summary="Suggest sites for new facilities")
-def suggest_sites(snapshot: Current, request: SitesRequest) -> dict[str, Any]:
+def suggest_sites(snapshot: Current, request: SitesRequest, out_crs: OutCrs) -> dict[str, Any]:
     """Suggest new sites for a layer. The existing facilities stay open; each suggestion
     carries the residents it adds (given the ones ranked before it) and the grids it
-    serves."""
+    serves; the sites are WGS-84 unless ``out_crs`` says otherwise."""
     check_analysis_layer(request.layer)
     district = snapshot.district
     rule = district.rule(
@@ -88,4 +88,9 @@ def suggest_sites(snapshot: Current, request: SitesRequest) -> dict[str, Any]:
         time_limit_s=request.time_limit_s,
         source=request.candidates,
     )
-    return {**feature_collection(suggestions.sites), **suggestions.to_dict(), **snapshot.meta()}
+    return {
+        **feature_collection(suggestions.sites, crs=out_crs),
+        **suggestions.to_dict(),
+        **crs_member(out_crs),
+        **snapshot.meta(),
+    }

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 import openpyxl
@@ -17,6 +18,7 @@ import pytest
 from api.app import create_app
 from api.server import serve_in_background
 from api.settings import Settings
+from geo.coords import convert
 from geo.scenario import load_scenario
 from tests.api.conftest import TOKEN
 
@@ -38,11 +40,20 @@ def planner_server(tmp_path: Path, settings_for: Callable[..., Settings]) -> Ite
 def planner(chromium: Any, planner_server: str) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
 
-    def open_page(viewport: dict[str, int], **options: Any) -> Any:
+    def open_page(viewport: dict[str, int], *, path: str = "/planner", **options: Any) -> Any:
         context = chromium.new_context(viewport=viewport, accept_downloads=True, **options)
         contexts.append(context)
         page = context.new_page()
         page.errors = []  # type: ignore[attr-defined]
+        page.api_calls = []  # type: ignore[attr-defined]
+        page.on(
+            "request",
+            lambda request: (
+                page.api_calls.append(request.url)  # type: ignore[attr-defined]
+                if "/api/" in request.url
+                else None
+            ),
+        )
         page.route(
             "**/*",
             lambda route: (
@@ -52,7 +63,7 @@ def planner(chromium: Any, planner_server: str) -> Iterator[Callable[..., Any]]:
             ),
         )
         page.on("pageerror", lambda error: page.errors.append(str(error)))  # type: ignore[attr-defined]
-        page.goto(planner_server + "/planner", wait_until="load")
+        page.goto(planner_server + path, wait_until="load")
         _wait_for(page, "document.querySelector('.folium-map').dataset.plannerStatus === 'ready'")
         return page
 
@@ -110,6 +121,45 @@ def _worst_grid_point(api: str) -> tuple[float, float]:
     inner = JINGKOU.grids.set_index("grid_id").loc[props["grid_id"]].geometry
     point = inner.representative_point()
     return point.x, point.y
+
+
+#: The position of the marker titled ``name`` on the page's Leaflet map, [lon, lat].
+_MARKER_AT = """(name) => {
+  const key = Object.keys(window).find((k) => /^map_[0-9a-f]+$/.test(k));
+  let found = null;
+  window[key].eachLayer((layer) => {
+    if (layer.getLatLng && layer.options && layer.options.title === name) {
+      const at = layer.getLatLng();
+      found = [at.lng, at.lat];
+    }
+  });
+  return found;
+}"""
+
+
+def test_planner_on_amap_draws_grids_facilities_and_sites_in_gcj02(
+    planner: Any, planner_server: str
+) -> None:
+    page = planner(VIEWPORTS["desktop"], path="/planner?basemap=amap")
+    drawn = {urlparse(url).path: parse_qs(urlparse(url).query) for url in page.api_calls}
+    for path in ("/api/grids", "/api/coverage", "/api/layers/stations"):
+        assert drawn[path]["out_crs"] == ["gcj02"], path
+    station = JINGKOU.stations[JINGKOU.stations["kind"] == "station"].iloc[0]
+    lon, lat = convert([station.geometry.x], [station.geometry.y], "wgs84", "gcj02")
+    at = page.evaluate(_MARKER_AT, station["name"])
+    assert at == pytest.approx([lon[0], lat[0]], abs=1e-6)  # on Amap's tiles, not ~500 m off
+
+    page.locator(".circles-sites-run").click()
+    _wait_for(page, "document.querySelector('.folium-map').dataset.sitesStatus === 'done'")
+    assert parse_qs(urlparse(page.api_calls[-1]).query)["out_crs"] == ["gcj02"]
+    answer = httpx.post(
+        planner_server + "/api/sites", json={"layer": "stations", "k": 10}, timeout=120
+    ).json()
+    first = answer["features"][0]
+    lon, lat = convert(*([c] for c in first["geometry"]["coordinates"]), "wgs84", "gcj02")
+    at = page.evaluate(_MARKER_AT, first["properties"]["name"])
+    assert at == pytest.approx([lon[0], lat[0]], abs=1e-6)
+    assert page.errors == []
 
 
 @pytest.mark.parametrize("size", VIEWPORTS)

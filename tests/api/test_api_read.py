@@ -593,3 +593,13 @@ def test_geojson_answers_in_the_users_coordinate_system(client: TestClient, syst
     grids = client.get("/api/grids", params={"layer": "stations", "out_crs": system})
     assert grids.headers["X-Coordinate-System"] == names[system]
     assert grids.json()["coordinate_system"] == names[system]
+    sites = client.post("/api/sites", params={"out_crs": system}, json={"k": 2})
+    plain_sites = client.post("/api/sites", json={"k": 2}).json()
+    assert sites.headers["X-Coordinate-System"] == names[system]
+    assert sites.json()["coordinate_system"] == names[system]
+    assert plain_sites["coordinate_system"] == "WGS-84"
+    lon, lat = plain_sites["features"][0]["geometry"]["coordinates"]
+    x, y = convert([lon], [lat], "wgs84", system)
+    assert sites.json()["features"][0]["geometry"]["coordinates"] == pytest.approx(
+        [float(x[0]), float(y[0])], abs=2e-6
+    )

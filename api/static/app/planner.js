@@ -240,6 +240,12 @@
 
     // ---------------------------------------------------------------- requests
 
+    // GeoJSON answers come in the coordinate system the map draws in (GCJ-02 on Amap).
+    function drawnIn(url) {
+      if (options.crs === "wgs84") return url;
+      return url + (url.indexOf("?") < 0 ? "?" : "&") + "out_crs=" + encodeURIComponent(options.crs);
+    }
+
     function ruleParams() {
       var params = new URLSearchParams({ layer: state.layer });
       if (state.preset === "gb50180") {
@@ -356,8 +362,8 @@
       container.dataset.plannerStatus = "loading";
       var params = ruleParams();
       return Promise.all([
-        json(options.api.grids + "?" + params.toString()),
-        json(options.api.coverage + "?" + params.toString()),
+        json(drawnIn(options.api.grids + "?" + params.toString())),
+        json(drawnIn(options.api.coverage + "?" + params.toString())),
       ]).then(function (answers) {
         state.grids = answers[0];
         state.summary = answers[0].summary;
@@ -386,7 +392,7 @@
 
     function loadFacilities() {
       var layer = layersByName[state.layer];
-      return json(options.api.layers + "/" + layer.facilityLayer).then(function (collection) {
+      return json(drawnIn(options.api.layers + "/" + layer.facilityLayer)).then(function (collection) {
         state.facilities = collection.features.filter(function (feature) {
           return !layer.kind || feature.properties.kind === layer.kind;
         });
@@ -668,7 +674,7 @@
       setStatus(sitesSummary, t("searching"), "");
       var payload = Object.assign({ layer: state.layer, k: state.k }, ruleBody());
       container.dataset.sitesStatus = "loading";
-      return json(options.api.sites, {
+      return json(drawnIn(options.api.sites), {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify(payload),
