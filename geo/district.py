@@ -773,10 +773,7 @@ class District:
             check_analysis_layer(layer)
         base = self.whatif_base(rules)
 
-        for change in changes:
-            change.check()
-            if change.lon is not None and change.lat is not None:
-                self.check_within_reach(change.lon, change.lat, system)
+        self._check_changes(changes, system)
 
         def apply() -> WhatIfAnswer:
             scenario = base.fork("what-if")
@@ -904,14 +901,18 @@ class District:
         if not changes:
             return self
         system = check_coordinate_system(crs)
-        for change in changes:
-            change.check()
-            if change.lon is not None and change.lat is not None:
-                self.check_within_reach(change.lon, change.lat, system)
+        self._check_changes(changes, system)
         scenario = self.scenario
         for change in changes:
             scenario = _edits.apply_change(scenario, change, crs=system)
         return self._derive(scenario, prepare=False)
+
+    def _check_changes(self, changes: Sequence[Change], system: str) -> None:
+        """Refuse, before any is applied, a change that is incomplete or far outside."""
+        for change in changes:
+            change.check()
+            if change.lon is not None and change.lat is not None:
+                self.check_within_reach(change.lon, change.lat, system)
 
     def _derive(self, scenario: Scenario, *, prepare: bool = True) -> District:
         """A district of an edited scenario: same network, speed and lock; the engine
