@@ -1,4 +1,9 @@
-"""Notices every answer and map carries: demo data, approximate mode."""
+"""Notices every answer and map carries: demo data, approximate mode.
+
+The demo notice is the scenario's own (:meth:`geo.scenario.Scenario.demo_notice`); this
+module words the approximate-mode notice for the service and puts both in the shape of
+an API answer.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,12 @@ from typing import Any, Literal
 
 from api.settings import Language
 from geo import settings as geo_settings
-from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH
+from geo.scenario import Scenario
 
-__all__ = ["Audience", "approximate_notice", "demo_notice", "notices"]
+__all__ = ["Audience", "approximate_notice", "notices"]
 
 #: Who reads a notice: residents and couriers, or planners and operators.
 Audience = Literal["operator", "resident"]
-
-
-def demo_notice(lang: Language) -> str:
-    """The demo-data notice in ``lang`` ({"zh", "en"})."""
-    return DEMO_NOTICE_ZH if lang == "zh" else DEMO_NOTICE_EN
 
 
 def approximate_notice(lang: Language, *, audience: Audience = "operator") -> str:
@@ -43,13 +43,13 @@ def approximate_notice(lang: Language, *, audience: Audience = "operator") -> st
     )
 
 
-def notices(*, demo: bool, approximate: bool) -> list[dict[str, Any]]:
+def notices(scenario: Scenario, *, approximate: bool) -> list[dict[str, Any]]:
     """The notices an API answer carries, each in English and Chinese.
 
     Parameters
     ----------
-    demo
-        The answer comes from demo data.
+    scenario
+        The scenario the answer comes from: demo data carries its demo notice.
     approximate
         The answer comes from approximate mode.
 
@@ -59,9 +59,13 @@ def notices(*, demo: bool, approximate: bool) -> list[dict[str, Any]]:
         ``{"code": "demo_data" | "approximate", "message": English, "message_zh": Chinese}``.
     """
     found: list[dict[str, Any]] = []
-    if demo:
+    if scenario.demo:
         found.append(
-            {"code": "demo_data", "message": demo_notice("en"), "message_zh": demo_notice("zh")}
+            {
+                "code": "demo_data",
+                "message": scenario.demo_notice("en"),
+                "message_zh": scenario.demo_notice("zh"),
+            }
         )
     if approximate:
         found.append(

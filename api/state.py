@@ -59,7 +59,7 @@ class Snapshot:
                 "demo": district.demo,
                 "approximate": district.approximate,
                 "speed_kmh": district.speed_kmh,
-                "notices": notices(demo=district.demo, approximate=district.approximate),
+                "notices": notices(district.scenario, approximate=district.approximate),
             },
         )
 

@@ -8,6 +8,8 @@ A scenario is a folder: its layer files and a small TOML manifest saying what th
     adcode = "321112"
     speed_kmh = 4.5            # optional: the walking speed of every rule
     demo = false               # true: illustrative data, every output says so
+    # notice_zh = "示意数据：…"   # with demo = true: its own notice, in place of the
+    # notice_en = "Illustrative …" # standard one
 
     [layers.boundary]
     file = "boundary.geojson"
@@ -37,12 +39,21 @@ A scenario is a folder: its layer files and a small TOML manifest saying what th
 
 File names are relative to the folder. :func:`read_manifest` checks the whole manifest
 and reports every problem at once.
+
+``notice_zh`` / ``notice_en`` replace the standard demo notice
+(``geo.scenario.DEMO_NOTICE_ZH`` / ``DEMO_NOTICE_EN``) on every map, export, command line
+answer and API answer of the scenario. They belong to demo data: a manifest that gives
+one without ``demo = true`` is refused (a notice copied from a demo folder would
+otherwise call real data illustrative). A manifest giving one language alone keeps the
+standard notice in the other. Each is at most :data:`MAX_NOTICE_CHARS` characters, with no
+control character but the line break; pages show it as text, never as HTML.
 """
 
 from __future__ import annotations
 
 import json
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +65,7 @@ from geo.errors import ScenarioError
 __all__ = [
     "LAYER_KEYS",
     "MANIFEST_FILE",
+    "MAX_NOTICE_CHARS",
     "LayerSource",
     "Manifest",
     "manifest_toml",
@@ -62,6 +74,8 @@ __all__ = [
 
 #: The manifest's file name in a scenario folder.
 MANIFEST_FILE = "scenario.toml"
+#: The longest ``notice_zh`` / ``notice_en``, in characters.
+MAX_NOTICE_CHARS = 500
 #: Layer tables of a manifest; "centres" is an optional file of centres alone.
 LAYER_KEYS = ("boundary", "grids", "stations", "centres", "rest_points", "candidates")
 _REQUIRED_LAYERS = ("grids", "stations", "rest_points")
@@ -111,7 +125,8 @@ class Manifest:
     demo
         The data is illustrative; every map and export says so.
     notice_zh, notice_en
-        The notice shown with demo data (None: the standard one).
+        The notice shown with demo data, in Chinese and in English (None: the standard
+        one); only with ``demo`` True, at most :data:`MAX_NOTICE_CHARS` characters.
     layers
         Layer key (see :data:`LAYER_KEYS`) -> its source.
     rules
@@ -155,6 +170,35 @@ def _number(table: Mapping[str, Any], key: str, where: str, problems: list[str])
         problems.append(f"{where}{key} must be a positive number, got {value!r}")
         return None
     return float(value)
+
+
+def _notice(data: Mapping[str, Any], key: str, demo: object, problems: list[str]) -> str | None:
+    value = _text(data, key, "", problems)
+    if value is None:
+        return None
+    found = len(problems)
+    if len(value) > MAX_NOTICE_CHARS:
+        problems.append(
+            f"{key} is {len(value)} characters long; the limit is {MAX_NOTICE_CHARS}: shorten it"
+        )
+    odd = sorted(
+        {
+            f"U+{ord(char):04X}"
+            for char in value
+            if char != "\n" and unicodedata.category(char) == "Cc"
+        }
+    )
+    if odd:
+        problems.append(
+            f"{key} holds control characters ({', '.join(odd)}); write it as plain text "
+            "(line breaks are allowed)"
+        )
+    if demo is not True:
+        problems.append(
+            f"{key} is the notice shown with demo data, but the manifest does not say "
+            f"demo = true; add demo = true for illustrative data, or remove {key}"
+        )
+    return value if len(problems) == found else None
 
 
 def _unknown(table: Mapping[str, Any], known: set[str], where: str, problems: list[str]) -> None:
@@ -287,8 +331,8 @@ def read_manifest(folder: str | Path) -> Manifest:
         title_en=_text(data, "title_en", "", problems),
         adcode=_text(data, "adcode", "", problems),
         demo=demo is True,
-        notice_zh=_text(data, "notice_zh", "", problems),
-        notice_en=_text(data, "notice_en", "", problems),
+        notice_zh=_notice(data, "notice_zh", demo, problems),
+        notice_en=_notice(data, "notice_en", demo, problems),
         rules=_rules(data.get("rules", {}), problems),
         speed_kmh=_number(data, "speed_kmh", "", problems),
         osm_file=_text(network, "osm_file", "[network] ", []),

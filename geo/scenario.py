@@ -7,8 +7,10 @@ and, optionally, candidate sites. It lives in a folder with a ``scenario.toml`` 
 path; :func:`scenario_from_files` builds one from a user's files.
 
 The bundled ``jingkou`` scenario is illustrative demo data: the district outline and the
-counts are real, the locations are generated. Every map and export of a demo scenario
-must show :data:`DEMO_NOTICE_ZH` or :data:`DEMO_NOTICE_EN`.
+counts are real, the locations are generated. Every map, export, command line answer and
+API answer of a demo scenario shows its notice, :meth:`Scenario.demo_notice`: the
+manifest's ``notice_zh`` / ``notice_en``, else the standard :data:`DEMO_NOTICE_ZH` /
+:data:`DEMO_NOTICE_EN`.
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ __all__ = [
     "DATA_LAYERS",
     "DEMO_NOTICE_EN",
     "DEMO_NOTICE_ZH",
+    "LANGUAGES",
     "AnalysisLayer",
     "DataLayer",
+    "Language",
     "Scenario",
     "available_scenarios",
     "check_analysis_layer",
@@ -62,6 +66,11 @@ DEMO_NOTICE_EN = (
     "Illustrative demo data: locations are generated for demonstration and are not "
     "official locations."
 )
+
+#: Language of a text shown to users.
+Language = Literal["zh", "en"]
+#: The languages of every notice, Chinese first.
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 
 AnalysisLayer = Literal["stations", "centres", "rest_points"]
 #: The analysis layers, in their usual order.
@@ -112,8 +121,8 @@ class Scenario:
     name
         Scenario name, e.g. "jingkou" or "custom".
     demo
-        True if any grid, station or rest point is flagged as demo data; maps and
-        exports then carry :data:`DEMO_NOTICE_ZH` / :data:`DEMO_NOTICE_EN`.
+        True if the manifest says ``demo = true`` or any grid, station or rest point is
+        flagged as demo data; every output then carries :meth:`demo_notice`.
     boundary
         The area outline: ``name``, ``adcode``, (Multi)Polygon geometry.
     grids
@@ -133,6 +142,10 @@ class Scenario:
         Titles for maps and reports, or None (the boundary's name is used).
     osm_file, graphml
         The scenario's own street file (``.osm``/``.osm.pbf`` or GraphML), or None.
+    notice_zh, notice_en
+        The text of the demo notice in Chinese and in English: the manifest's own, else
+        :data:`DEMO_NOTICE_ZH` / :data:`DEMO_NOTICE_EN`. Shown only when ``demo`` is
+        True; read it through :meth:`demo_notice`.
     """
 
     name: str
@@ -148,6 +161,26 @@ class Scenario:
     title_en: str | None = None
     osm_file: Path | None = None
     graphml: Path | None = None
+    notice_zh: str = DEMO_NOTICE_ZH
+    notice_en: str = DEMO_NOTICE_EN
+
+    def demo_notice(self, language: Language) -> str | None:
+        """The notice every output of this scenario shows, or None for real data.
+
+        Parameters
+        ----------
+        language
+            {"zh", "en"}.
+
+        Returns
+        -------
+        str or None
+            The demo notice in ``language`` (the manifest's own, else the standard one),
+            or None when the scenario is not demo data.
+        """
+        if not self.demo:
+            return None
+        return self.notice_zh if language == "zh" else self.notice_en
 
     def facilities(self, layer: AnalysisLayer) -> gpd.GeoDataFrame:
         """Return the facilities of one analysis layer, as a new frame.
@@ -336,6 +369,8 @@ def _from_manifest(folder: Path, manifest: Manifest) -> Scenario:
         speed_kmh=manifest.speed_kmh,
         osm_file=None if manifest.osm_file is None else folder / manifest.osm_file,
         graphml=None if manifest.graphml is None else folder / manifest.graphml,
+        notice_zh=manifest.notice_zh or DEMO_NOTICE_ZH,
+        notice_en=manifest.notice_en or DEMO_NOTICE_EN,
     )
 
 

@@ -7,16 +7,50 @@ are set for the whole run; the tests of the download itself turn them off for th
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
+import shutil
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from geo import settings
+from geo.manifest import MANIFEST_FILE, manifest_toml, read_manifest
+from geo.scenario import scenario_folder
 
 DATA = Path(__file__).resolve().parent / "data"
+
+#: A scenario's own demo notice, with markup and characters that must stay plain text
+#: on every page, in every file and on the command line.
+CUSTOM_NOTICE_ZH = '演练数据：人口为街道办估算 <script>alert("zh")</script> & “引号” $5 至 $8'
+CUSTOM_NOTICE_EN = '=Drill data <img src=x onerror=alert(1)> for the "Street" office\'s test & 50%'
+
+
+def notice_folder(
+    target: Path,
+    *,
+    source: str = "yangzhong",
+    notice_zh: str | None = CUSTOM_NOTICE_ZH,
+    notice_en: str | None = CUSTOM_NOTICE_EN,
+) -> Path:
+    """Copy a bundled demo scenario folder to ``target`` with its own notices in the
+    manifest (None: the manifest gives none in that language); the copy is named after
+    ``target``."""
+    shutil.copytree(scenario_folder(source), target)
+    manifest = dataclasses.replace(
+        read_manifest(target), name=target.name, notice_zh=notice_zh, notice_en=notice_en
+    )
+    (target / MANIFEST_FILE).write_text(manifest_toml(manifest), encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="session")
+def noticed_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled Yangzhong demo as a folder whose manifest gives its own notices
+    (:data:`CUSTOM_NOTICE_ZH`, :data:`CUSTOM_NOTICE_EN`)."""
+    return notice_folder(tmp_path_factory.mktemp("noticed") / "noticed")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -9,8 +10,16 @@ import pytest
 
 from geo.district import District
 from geo.errors import ScenarioError
-from geo.manifest import MANIFEST_FILE, LayerSource, Manifest, manifest_toml, read_manifest
-from geo.scenario import load_scenario, scenario_folder
+from geo.manifest import (
+    MANIFEST_FILE,
+    MAX_NOTICE_CHARS,
+    LayerSource,
+    Manifest,
+    manifest_toml,
+    read_manifest,
+)
+from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH, load_scenario, scenario_folder
+from tests.conftest import CUSTOM_NOTICE_EN, CUSTOM_NOTICE_ZH, notice_folder
 
 JINGKOU = Path(__file__).resolve().parent.parent / "data" / "scenarios" / "jingkou"
 
@@ -107,3 +116,63 @@ def test_a_folder_path_or_a_name_and_clear_errors(tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(ScenarioError, match=r"holds no scenario\.toml"):
         load_scenario(empty)
+
+
+def test_a_manifest_notice_is_the_notice_of_its_scenario(tmp_path: Path) -> None:
+    own = load_scenario(notice_folder(tmp_path / "own"))
+    assert own.demo_notice("zh") == CUSTOM_NOTICE_ZH
+    assert own.demo_notice("en") == CUSTOM_NOTICE_EN
+    bundled = load_scenario("yangzhong")
+    assert (bundled.demo_notice("zh"), bundled.demo_notice("en")) == (
+        DEMO_NOTICE_ZH,
+        DEMO_NOTICE_EN,
+    )
+    assert dataclasses.replace(own, demo=False).demo_notice("zh") is None
+
+
+def test_a_notice_in_one_language_keeps_the_standard_one_in_the_other(tmp_path: Path) -> None:
+    chinese = load_scenario(notice_folder(tmp_path / "zh_only", notice_en=None))
+    assert chinese.demo_notice("zh") == CUSTOM_NOTICE_ZH
+    assert chinese.demo_notice("en") == DEMO_NOTICE_EN
+    english = load_scenario(notice_folder(tmp_path / "en_only", notice_zh=None))
+    assert english.demo_notice("zh") == DEMO_NOTICE_ZH
+    assert english.demo_notice("en") == CUSTOM_NOTICE_EN
+
+
+def _with_notices(folder: Path, lines: str) -> None:
+    text = (folder / MANIFEST_FILE).read_text(encoding="utf-8")
+    kept = [line for line in text.splitlines() if not line.startswith(("notice_", "demo ="))]
+    (folder / MANIFEST_FILE).write_text(lines + "\n" + "\n".join(kept) + "\n", encoding="utf-8")
+
+
+def test_a_long_notice_or_one_with_control_characters_is_refused(tmp_path: Path) -> None:
+    folder = notice_folder(tmp_path / "bad")
+    prefix = 'line one\nline "two" \\ '
+    longest = prefix + "长" * (MAX_NOTICE_CHARS - len(prefix))
+    manifest = dataclasses.replace(read_manifest(folder), notice_en=longest)
+    (folder / MANIFEST_FILE).write_text(manifest_toml(manifest), encoding="utf-8")
+    assert read_manifest(folder) == manifest  # quotes, line breaks and the limit itself
+    _with_notices(
+        folder,
+        f'demo = true\nnotice_zh = "{"长" * (MAX_NOTICE_CHARS + 1)}"\n'
+        'notice_en = "bell\\u0007 and escape\\u001b"',
+    )
+    with pytest.raises(ScenarioError) as caught:
+        read_manifest(folder)
+    assert caught.value.detail["problems"] == [
+        f"notice_zh is {MAX_NOTICE_CHARS + 1} characters long; the limit is "
+        f"{MAX_NOTICE_CHARS}: shorten it",
+        "notice_en holds control characters (U+0007, U+001B); write it as plain text "
+        "(line breaks are allowed)",
+    ]
+
+
+def test_a_notice_on_real_data_is_refused(tmp_path: Path) -> None:
+    folder = notice_folder(tmp_path / "real")
+    _with_notices(folder, 'demo = false\nnotice_zh = "数据截至2025年3月"')
+    with pytest.raises(
+        ScenarioError, match=r"notice_zh is the notice shown with demo data"
+    ) as caught:
+        load_scenario(folder)
+    assert "add demo = true for illustrative data, or remove notice_zh" in str(caught.value)
+    assert len(caught.value.detail["problems"]) == 1

@@ -24,8 +24,7 @@ from api.cli._coverage_map import (
 )
 from api.cli.sites import write_sites_files
 from api.maps._look import COLOURINGS, grid_colour
-from geo.batch import BatchResult, DistrictWriters, city_grids
-from geo.export import approximate_notice, demo_notice
+from geo.batch import BatchResult, DistrictWriters, city_grids, city_notices
 from geo.export._atomic import atomic_path
 from geo.export._labels import Language, layer_name
 
@@ -119,11 +118,7 @@ def write_city_map(
         ).add_to(fmap)
         west, south, east, north = grids.total_bounds
         fmap.fit_bounds([[south, west], [north, east]])
-    notices = []
-    if any(d.demo for d in result.districts):
-        notices += [demo_notice("zh"), demo_notice("en")]
-    if any(d.approximate for d in result.districts):
-        notices += [approximate_notice("zh"), approximate_notice("en")]
+    notices = [*city_notices(result.districts, "zh"), *city_notices(result.districts, "en")]
     root = map_page(fmap)
     root.html.add_child(_share_legend(language))
     title = html.escape(layer_name(layer, language))

@@ -24,10 +24,10 @@ from jinja2 import Template
 
 from api.maps._layers import AREA_STYLE
 from api.maps._look import COLOURINGS, ColouringName, grid_colour
-from geo.export import approximate_notice, demo_notice
+from geo.export import approximate_notice
 from geo.export._atomic import atomic_path
 from geo.export._labels import Language, facility_layer, layer_name, rule_text
-from geo.scenario import Scenario
+from geo.scenario import LANGUAGES, Scenario
 
 if TYPE_CHECKING:
     from geo.analysis.coverage import LayerCoverage
@@ -239,9 +239,7 @@ def coverage_map(
         group.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
-    notices = []
-    if scenario.demo:
-        notices += [demo_notice("zh"), demo_notice("en")]
+    notices = [notice for lang in LANGUAGES if (notice := scenario.demo_notice(lang)) is not None]
     if any(layer.approximate for layer in coverage.values()):
         notices += [approximate_notice("zh"), approximate_notice("en")]
     root = map_page(fmap)

@@ -22,7 +22,7 @@ from api.cli._options import (
 from geo.analysis.rules import PRESETS, Preset
 from geo.coords import CoordinateSystem
 from geo.errors import GeoError
-from geo.export import approximate_notice, demo_notice
+from geo.export import approximate_notice
 from geo.export.coverage_files import COVERAGE_FILES, write_coverage_files
 from geo.results import Coverage
 
@@ -139,7 +139,7 @@ def command(
     for line in _report(coverage, written, out_dir, approximate=district.approximate):
         click.echo(line)
     if scenario.demo:
-        click.echo(demo_notice("en"))
+        click.echo(scenario.demo_notice("en"))
 
 
 def _report(

@@ -21,7 +21,7 @@ from api.cli._options import (
 )
 from geo.coords import COORDINATE_SYSTEMS, CoordinateSystem, check_coordinate_system, convert
 from geo.errors import GeoError
-from geo.export import approximate_notice, demo_notice
+from geo.export import approximate_notice
 from geo.layers import rest_points_from_file, stations_from_file
 from geo.results import NearestHit
 from geo.scenario import (
@@ -177,6 +177,6 @@ def command(
         answer["approximate_notice"] = approximate_notice("zh")
         answer["approximate_notice_en"] = approximate_notice("en")
     if district.demo:
-        answer["notice"] = demo_notice("zh")
-        answer["notice_en"] = demo_notice("en")
+        answer["notice"] = district.scenario.demo_notice("zh")
+        answer["notice_en"] = district.scenario.demo_notice("en")
     click.echo(json.dumps(answer, ensure_ascii=False, indent=2))

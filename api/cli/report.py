@@ -11,7 +11,7 @@ import click
 
 from api.cli._options import load_district, network_options, out_crs_option, speed_option
 from geo.errors import GeoError
-from geo.export import approximate_notice, demo_notice, write_report
+from geo.export import approximate_notice, write_report
 from geo.scenario import ANALYSIS_LAYERS, load_scenario
 
 __all__ = ["command"]
@@ -126,6 +126,6 @@ def command(
         )
     click.echo(f"report written in {seconds:.1f} s")
     if district.demo:
-        click.echo(demo_notice("en"))
+        click.echo(district.scenario.demo_notice("en"))
     if district.approximate:
         click.echo(approximate_notice("en"))

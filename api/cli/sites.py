@@ -16,7 +16,7 @@ from geo.coords import COORDINATE_SYSTEMS, CoordinateSystem
 from geo.errors import GeoError
 from geo.layers import candidates_from_file
 from geo.results import Suggestions
-from geo.scenario import ANALYSIS_LAYERS, DEMO_NOTICE_EN, DEMO_NOTICE_ZH, Scenario, load_scenario
+from geo.scenario import ANALYSIS_LAYERS, Scenario, load_scenario
 
 if TYPE_CHECKING:
     from geo.analysis.network import WalkNetwork
@@ -170,8 +170,8 @@ def command(
         out_dir, result, scenario=district.scenario, layer=layer, network=district.network
     )
     click.echo(_headline(summary))
-    if district.scenario.demo:
-        click.echo(DEMO_NOTICE_EN)
+    if district.demo:
+        click.echo(district.scenario.demo_notice("en"))
 
 
 def write_sites_files(
@@ -267,8 +267,8 @@ def _summary(
         "demo": scenario.demo,
     }
     if scenario.demo:
-        summary["notice"] = DEMO_NOTICE_ZH
-        summary["notice_en"] = DEMO_NOTICE_EN
+        summary["notice"] = scenario.demo_notice("zh")
+        summary["notice_en"] = scenario.demo_notice("en")
     return summary
 
 
@@ -299,8 +299,8 @@ def _feature_collection(
             "demo": scenario.demo,
         }
         if scenario.demo:
-            properties["notice"] = DEMO_NOTICE_ZH
-            properties["notice_en"] = DEMO_NOTICE_EN
+            properties["notice"] = scenario.demo_notice("zh")
+            properties["notice_en"] = scenario.demo_notice("en")
         features.append(
             {
                 "type": "Feature",

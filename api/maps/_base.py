@@ -23,7 +23,7 @@ from jinja2 import Template
 from shapely.geometry.base import BaseGeometry
 
 from api.maps._text import AMENITIES, text
-from api.notices import Audience, approximate_notice, demo_notice
+from api.notices import Audience, approximate_notice
 from api.settings import Basemap, Language
 from geo import settings as geo_settings
 from geo.coords import convert
@@ -73,8 +73,9 @@ class MapContext:
         {"zh", "en"}.
     basemap
         {"osm", "tianditu", "amap", "none"}.
-    demo
-        The scenario is demo data: the page shows the demo banner.
+    demo_notice
+        The scenario's demo notice in ``lang``, shown in a banner (as text, escaped), or
+        None for real data.
     approximate
         The walking network is approximate: the page says so.
     path
@@ -91,7 +92,7 @@ class MapContext:
 
     lang: Language
     basemap: Basemap
-    demo: bool
+    demo_notice: str | None
     approximate: bool
     path: str
     tianditu_key: str | None = None
@@ -223,12 +224,12 @@ def _topbar(context: MapContext, title: str) -> str:
     other: Language = "en" if context.lang == "zh" else "zh"
     query = urlencode({**context.keep_query, "lang": other})
     banners = []
-    if context.demo:
+    if context.demo_notice is not None:
         banners.append(
             '<div class="circles-banner circles-banner-demo" role="note"'
             f' data-short="{html.escape(words["banner_demo_short"])}">'
             '<span class="circles-banner-text">'
-            f"{html.escape(demo_notice(context.lang))}</span></div>"
+            f"{html.escape(context.demo_notice)}</span></div>"
         )
     if context.approximate:
         banners.append(

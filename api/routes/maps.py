@@ -42,13 +42,14 @@ def _page(
 ) -> HTMLResponse:
     settings = state.settings
     chosen = basemap or settings.basemap
+    language = lang or settings.default_lang
     if chosen == "tianditu" and settings.tianditu_key is None:
         msg = "basemap 'tianditu' needs a Tianditu key on the server (CIRCLES_TIANDITU_KEY)"
         raise InvalidParameterError(msg, detail={"basemap": chosen})
     context = MapContext(
-        lang=lang or settings.default_lang,
+        lang=language,
         basemap=chosen,
-        demo=snapshot.district.demo,
+        demo_notice=snapshot.district.scenario.demo_notice(language),
         approximate=snapshot.district.approximate,
         path=path,
         tianditu_key=(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +24,17 @@ from matplotlib.figure import Figure
 from geo.batch._results import DistrictFailure, DistrictSummary
 from geo.batch._task import BatchOptions
 from geo.export._atomic import atomic_path
-from geo.export._labels import Language, approximate_notice, demo_notice, layer_name
+from geo.export._labels import Language, approximate_notice, layer_name
 from geo.export._safe import text_as_text, write_safe_csv
 from geo.export.coverage_files import COVERAGE_FILES, write_json
 from geo.export.static_map import map_language
+from geo.scenario import LANGUAGES
 
 __all__ = [
     "CITY_FILES",
     "SUMMARY_HEADERS",
     "city_grids",
+    "city_notices",
     "city_summary_table",
     "city_underserved_table",
     "write_city_outputs",
@@ -108,10 +110,38 @@ def _summary_headers() -> dict[str, str]:
 SUMMARY_HEADERS: dict[str, str] = _summary_headers()
 
 
-def _notices(districts: Sequence[DistrictSummary], language: Language) -> list[str]:
-    notices = []
-    if any(d.demo for d in districts):
-        notices.append(demo_notice(language))
+def city_notices(districts: Sequence[DistrictSummary], language: Language) -> list[str]:
+    """The notices of a set of districts: each district's own demo notice, approximate mode.
+
+    Districts sharing one demo notice show it once. When the demo districts carry
+    different notices, each notice is led by the districts it belongs to (their titles
+    in Chinese, "丹徒区：…", their names in English, "dantu: ..."), since a city run may
+    mix scenarios of different origins.
+
+    Parameters
+    ----------
+    districts
+        The districts that succeeded.
+    language
+        {"zh", "en"}.
+
+    Returns
+    -------
+    list of str
+        The demo notices, then the approximate-mode notice if any district was approximate.
+    """
+    by_notice: dict[str, list[str]] = {}
+    for district in districts:
+        notice = district.notice_zh if language == "zh" else district.notice_en
+        if notice is not None:
+            by_notice.setdefault(notice, []).append(
+                district.title if language == "zh" else district.name
+            )
+    if len(by_notice) > 1:
+        comma, colon = ("、", "：") if language == "zh" else (", ", ": ")
+        notices = [f"{comma.join(titles)}{colon}{notice}" for notice, titles in by_notice.items()]
+    else:
+        notices = list(by_notice)
     if any(d.approximate for d in districts):
         notices.append(approximate_notice(language))
     return notices
@@ -159,7 +189,7 @@ def city_summary_table(
             network=district.network,
             approximate=district.approximate,
             demo=district.demo,
-            notice=" ".join(_notices([district], "zh")) or None,
+            notice=" ".join(city_notices([district], "zh")) or None,
         )
         rows.append(row)
     for failure in failures:
@@ -258,7 +288,7 @@ def _write_xlsx(
     path: Path,
     summary: pd.DataFrame,
     ranking: pd.DataFrame,
-    notices: list[str],
+    notices: Sequence[str],
 ) -> Path:
     notes = pd.DataFrame({"项目": ["说明"] * len(notices) or ["说明"], "内容": notices or ["—"]})
     sheets = [
@@ -283,7 +313,7 @@ def city_figure(
     grids: gpd.GeoDataFrame,
     *,
     layer: str,
-    notices: list[str],
+    notices: Mapping[Language, Sequence[str]],
     language: Language = "zh",
 ) -> Figure:
     """The city map: every district's grids coloured by one circle's share, one scale.
@@ -295,7 +325,8 @@ def city_figure(
     layer
         The coverage key shown.
     notices
-        Notices printed under the map (demo data, approximate mode).
+        Per language {"zh", "en"}: the notices printed under the map (demo data,
+        approximate mode), as from :func:`city_notices`.
     language
         {"zh", "en"}: language of the labels (English when no Chinese font is found).
     """
@@ -340,18 +371,18 @@ def city_figure(
             else f"{layer_name(layer, 'en')}: share of residents covered, by grid"
         )
         figure.suptitle(title, fontsize=15)
-        shown = [n for n in notices if n] if chosen == "zh" else _english(notices)
+        shown = notices[chosen]
         if shown:
-            figure.text(0.5, 0.02, "\n".join(shown), ha="center", fontsize=10.5, color="#99000d")
+            figure.text(
+                0.5,
+                0.02,
+                "\n".join(shown),
+                ha="center",
+                fontsize=10.5,
+                color="#99000d",
+                parse_math=False,  # the districts' own notices are plain text
+            )
     return figure
-
-
-def _english(notices: list[str]) -> list[str]:
-    mapping = {
-        demo_notice("zh"): demo_notice("en"),
-        approximate_notice("zh"): approximate_notice("en"),
-    }
-    return [mapping.get(notice, notice) for notice in notices]
 
 
 def write_city_outputs(
@@ -377,12 +408,15 @@ def write_city_outputs(
     paths = {key: out_dir / name for key, name in CITY_FILES.items()}
     summary = city_summary_table(districts, failures)
     ranking = city_underserved_table(districts)
-    notices = _notices(districts, "zh")
+    notices: dict[Language, Sequence[str]] = {
+        language: city_notices(districts, language) for language in LANGUAGES
+    }
     batch = {
         "ok": not failures,
         "districts": [d.to_dict() for d in districts],
         "failures": [f.to_dict() for f in failures],
-        "notices": notices,
+        "notices": notices["zh"],
+        "notices_en": notices["en"],
     }
     figure = city_figure(
         city_grids(districts, chosen.sites_layer),
@@ -395,7 +429,7 @@ def write_city_outputs(
     written = {
         "batch": write_json(paths["batch"], batch, indent=2),
         "summary_csv": _write_csv(paths["summary_csv"], summary),
-        "summary_xlsx": _write_xlsx(paths["summary_xlsx"], summary, ranking, notices),
+        "summary_xlsx": _write_xlsx(paths["summary_xlsx"], summary, ranking, notices["zh"]),
         "underserved_csv": _write_csv(paths["underserved_csv"], ranking),
         "png": paths["png"],
     }

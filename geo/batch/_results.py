@@ -61,6 +61,9 @@ class DistrictSummary:
         ``sites/`` with the ``circles sites`` files).
     demo
         True for illustrative demo data.
+    notice_zh, notice_en
+        The district's own demo notice (its manifest's, else the standard one), or None
+        for real data.
     approximate
         True when the walking network was approximate (straight line x detour factor).
     network
@@ -91,6 +94,8 @@ class DistrictSummary:
     adcode: str | None
     folder: str
     demo: bool
+    notice_zh: str | None
+    notice_en: str | None
     approximate: bool
     network: str
     residents: float

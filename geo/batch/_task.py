@@ -246,6 +246,8 @@ def district_task(
         adcode=None if adcode is None or adcode != adcode else str(adcode),
         folder=str(folder),
         demo=scenario.demo,
+        notice_zh=scenario.demo_notice("zh"),
+        notice_en=scenario.demo_notice("en"),
         approximate=network.approximate,
         network=network.source,
         residents=float(coverage[ANALYSIS_LAYERS[0]].summary["residents_total"]),

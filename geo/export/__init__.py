@@ -21,7 +21,6 @@ from geo.export._labels import (
     SUMMARY_COLUMNS,
     Language,
     approximate_notice,
-    demo_notice,
 )
 from geo.export.gpkg import geopackage_layers, write_geopackage
 from geo.export.tables import (
@@ -47,7 +46,6 @@ __all__ = [
     "SUGGESTION_COLUMNS",
     "SUMMARY_COLUMNS",
     "approximate_notice",
-    "demo_notice",
     "geopackage_layers",
     "grid_coverage_table",
     "grid_table",

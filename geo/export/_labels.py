@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal, cast, get_args
+from typing import TYPE_CHECKING, cast, get_args
 
 from geo import settings
 from geo.errors import ScenarioError
-from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH, AnalysisLayer
+from geo.scenario import AnalysisLayer, Language
 
 if TYPE_CHECKING:
     from geo.analysis.rules import ServiceRule
@@ -20,14 +20,11 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "Language",
     "approximate_notice",
-    "demo_notice",
     "facility_layer",
     "header",
     "layer_name",
     "rule_text",
 ]
-
-Language = Literal["zh", "en"]
 
 #: Analysis layer -> (Chinese, English) name.
 _LAYER_NAMES: dict[str, tuple[str, str]] = {
@@ -167,11 +164,6 @@ def rule_text(rule: ServiceRule, language: Language) -> str:
     else:
         amount = f"{rule.limit:g}米"
     return f"直线{amount}" if rule.straight_line else f"步行{amount}"
-
-
-def demo_notice(language: Language) -> str:
-    """Return the demo-data notice."""
-    return DEMO_NOTICE_ZH if language == "zh" else DEMO_NOTICE_EN
 
 
 def approximate_notice(language: Language) -> str:

@@ -29,7 +29,7 @@ from geo import settings
 from geo.analysis.underserved import underserved_grids
 from geo.export._atomic import atomic_path
 from geo.export._crs import collection_in_crs
-from geo.export._labels import approximate_notice, demo_notice, layer_name
+from geo.export._labels import approximate_notice, layer_name
 from geo.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -91,8 +91,8 @@ def _notices(scenario: Scenario, approximate: bool) -> dict[str, Any]:
     """The notice members every output carries."""
     members: dict[str, Any] = {"demo": scenario.demo, "approximate": approximate}
     if scenario.demo:
-        members["notice"] = demo_notice("zh")
-        members["notice_en"] = demo_notice("en")
+        members["notice"] = scenario.demo_notice("zh")
+        members["notice_en"] = scenario.demo_notice("en")
     if approximate:
         members["approximate_notice"] = approximate_notice("zh")
         members["approximate_notice_en"] = approximate_notice("en")
@@ -100,7 +100,9 @@ def _notices(scenario: Scenario, approximate: bool) -> dict[str, Any]:
 
 
 def _feature_notice(scenario: Scenario) -> dict[str, Any]:
-    return {"demo": True, "notice": demo_notice("zh")} if scenario.demo else {"demo": False}
+    if not scenario.demo:
+        return {"demo": False}
+    return {"demo": True, "notice": scenario.demo_notice("zh")}
 
 
 def _collection(

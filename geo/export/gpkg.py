@@ -17,7 +17,8 @@ from geo.analysis.underserved import underserved_grids
 from geo.coords import check_coordinate_system
 from geo.export._atomic import atomic_path
 from geo.export._crs import CRS_NAMES, in_crs
-from geo.export._labels import approximate_notice, demo_notice, layer_name, rule_text
+from geo.export._labels import approximate_notice, layer_name, rule_text
+from geo.scenario import LANGUAGES
 
 if TYPE_CHECKING:
     from geo.analysis.coverage import LayerCoverage
@@ -93,8 +94,11 @@ def _about_table(
 ) -> pd.DataFrame:
     """Attribute-only table of notes: scenario, notices, rules, siting figures."""
     items: list[tuple[str, str]] = [("scenario", scenario.name)]
-    if scenario.demo:
-        items += [("notice_zh", demo_notice("zh")), ("notice_en", demo_notice("en"))]
+    items += [
+        (f"notice_{lang}", notice)
+        for lang in LANGUAGES
+        if (notice := scenario.demo_notice(lang)) is not None
+    ]
     if any(item.approximate for item in coverage.values()):
         items += [
             ("approximate_zh", approximate_notice("zh")),

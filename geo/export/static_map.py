@@ -21,7 +21,6 @@ from geo.export._atomic import atomic_path
 from geo.export._labels import (
     Language,
     approximate_notice,
-    demo_notice,
     facility_layer,
     layer_name,
     rule_text,
@@ -332,9 +331,8 @@ def _titles(
             )
         )
     axes.set_title("；".join(lines) if language == "zh" else "; ".join(lines), fontsize=11)
-    notices = []
-    if scenario.demo:
-        notices.append(demo_notice(language))
+    demo_notice = scenario.demo_notice(language)
+    notices = [] if demo_notice is None else [demo_notice]
     if coverage.approximate:
         notices.append(approximate_notice(language))
     if notices:
@@ -347,6 +345,7 @@ def _titles(
             va="bottom",
             fontsize=10.5,
             color="#99000d",
+            parse_math=False,  # a scenario's own notice is plain text: "$" is no formula
         )
 
 

@@ -22,13 +22,13 @@ from geo.export._labels import (
     SUMMARY_COLUMNS,
     Language,
     approximate_notice,
-    demo_notice,
     facility_layer,
     header,
     layer_name,
     rule_text,
 )
 from geo.export._safe import text_as_text, write_safe_csv
+from geo.scenario import LANGUAGES
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -317,11 +317,11 @@ def _notes_table(
         (label("scenario"), scenario.name),
         (label("created"), dt.datetime.now().astimezone().isoformat(timespec="seconds")),
     ]
-    if scenario.demo:
-        rows += [
-            (label("data_notice", "zh"), demo_notice("zh")),
-            (label("data_notice", "en"), demo_notice("en")),
-        ]
+    rows += [
+        (label("data_notice", lang), notice)
+        for lang in LANGUAGES
+        if (notice := scenario.demo_notice(lang)) is not None
+    ]
     if any(item.approximate for item in coverage.values()):
         rows += [
             (label("network", "zh"), approximate_notice("zh")),
