@@ -44,6 +44,7 @@ __all__ = [
     "InvalidParameterError",
     "OutsideAreaError",
     "PayloadTooLargeError",
+    "StaleVersionError",
     "StoreError",
     "StoreLockedError",
     "UnknownFacilityError",
@@ -88,6 +89,10 @@ class StoreLockedError(ApiError, RuntimeError):
     """Another process already serves (and writes) the scenario store."""
 
 
+class StaleVersionError(ApiError, ValueError):
+    """An edit was made on a version of the scenario that is no longer the current one."""
+
+
 class PayloadTooLargeError(StarletteHTTPException):
     """A request body is larger than ``Settings.max_upload_bytes``.
 
@@ -115,6 +120,7 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str]] = {
     InvalidParameterError: (422, "invalid_request"),
     OutsideAreaError: (422, "outside_area"),
     StoreError: (500, "store_write_failed"),
+    StaleVersionError: (409, "stale_version"),
     ApiError: (400, "bad_request"),
     LayerValidationError: (422, "invalid_layer"),
     LayerReadError: (422, "unreadable_layer"),

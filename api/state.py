@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from api.errors import StaleVersionError
 from api.notices import notices
 from api.settings import Settings
 from api.store import AuditEntry, ScenarioStore
@@ -36,7 +37,7 @@ class Snapshot:
     Attributes
     ----------
     version
-        Increases with every saved edit.
+        Increases with every saved edit; kept in the store, so it outlives a restart.
     district
         The scenario with its network, answering every question.
     """
@@ -75,13 +76,17 @@ class AppState:
         The scenario store that planner edits are written to.
     district
         The district to serve first.
+    version
+        Its version (the store's, see :meth:`ScenarioStore.version`).
     """
 
-    def __init__(self, settings: Settings, store: ScenarioStore, district: District) -> None:
+    def __init__(
+        self, settings: Settings, store: ScenarioStore, district: District, *, version: int = 1
+    ) -> None:
         self.settings = settings
         self.store = store
         self._write_lock = threading.Lock()
-        self._snapshot = Snapshot(version=1, district=district)
+        self._snapshot = Snapshot(version=version, district=district)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -95,7 +100,7 @@ class AppState:
         logger.info("scenario %s: coverage of every layer ready", district.name)
 
     def commit(
-        self, edit: Callable[[District], Edited], *, who: str
+        self, edit: Callable[[District], Edited], *, who: str, version: int | None = None
     ) -> tuple[Snapshot, AuditEntry]:
         """Apply an edit, save it, and publish the new snapshot.
 
@@ -110,14 +115,30 @@ class AppState:
             Current district -> :class:`~geo.results.Edited` (a District edit method).
         who
             Who made the edit, for the audit log.
+        version
+            The version the edit was made on; if another edit was published since, the
+            edit is refused. None applies it to whatever version is current.
 
         Returns
         -------
         snapshot, entry
             The newly published snapshot and the audit log entry.
+
+        Raises
+        ------
+        StaleVersionError
+            If ``version`` is not the current version.
         """
         with self._write_lock:
             current = self._snapshot
+            if version is not None and version != current.version:
+                msg = (
+                    f"these edits were made on version {version} of the scenario, but version "
+                    f"{current.version} was saved since (another planner's save or upload); "
+                    f"nothing was saved. Reload the facilities, check the edits against them "
+                    f"and save again with version {current.version}"
+                )
+                raise StaleVersionError(msg, detail={"version": current.version, "sent": version})
             edited = edit(current.district)
             entry = self.store.save(
                 edited.district.scenario,
@@ -125,6 +146,7 @@ class AppState:
                 action=edited.action,
                 layer=edited.layer,
                 detail=dict(edited.detail),
+                version=current.version + 1,
             )
             fresh = Snapshot(version=current.version + 1, district=edited.district)
             self._snapshot = fresh
@@ -186,4 +208,4 @@ def build_state(settings: Settings) -> AppState:
         time.perf_counter() - start,
         district.network.source,
     )
-    return AppState(settings, store, district)
+    return AppState(settings, store, district, version=store.version())

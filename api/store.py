@@ -1,6 +1,8 @@
 """The scenario store: planner edits saved to a GeoPackage, with an audit log.
 
-One GeoPackage per scenario (``<folder>/<scenario>.gpkg``) holds every layer. A write
+One GeoPackage per scenario (``<folder>/<scenario>.gpkg``) holds every layer and, in a
+table of its own, the version of the scenario it holds (so that a version outlives a
+restart and an edit made on an older version can be refused). A write
 builds a complete new GeoPackage beside the old one and renames it over the old one
 (``os.replace``, atomic on POSIX and Windows), so a failed or interrupted write leaves
 the previous file whole and readable; the file and its folder are flushed to disk
@@ -41,6 +43,8 @@ __all__ = ["AuditEntry", "ScenarioStore", "StoreLock"]
 logger = logging.getLogger(__name__)
 
 _LAYERS = ("boundary", "grids", "stations", "rest_points", "candidates")
+#: The table (no geometry) that holds the stored scenario's version.
+_VERSION_TABLE = "scenario_version"
 _INTEGER_COLUMNS = ("households", "population")
 
 
@@ -126,6 +130,18 @@ class ScenarioStore:
             candidates=frames.get("candidates"),
         )
 
+    def version(self) -> int:
+        """The version of the stored scenario: 1 if nothing was saved yet, or if the store
+        was written before versions were stored."""
+        if not self.path.is_file():
+            return 1
+        import pyogrio
+
+        if _VERSION_TABLE not in {str(row[0]) for row in pyogrio.list_layers(self.path)}:
+            return 1
+        table = pyogrio.read_dataframe(self.path, layer=_VERSION_TABLE)
+        return int(table["version"].iloc[0])
+
     def save(
         self,
         scenario: Scenario,
@@ -134,8 +150,9 @@ class ScenarioStore:
         action: str,
         layer: str,
         detail: dict[str, Any],
+        version: int = 1,
     ) -> AuditEntry:
-        """Write every layer of ``scenario`` atomically and log the edit.
+        """Write every layer of ``scenario`` and its version atomically and log the edit.
 
         Parameters
         ----------
@@ -143,6 +160,8 @@ class ScenarioStore:
             The scenario after the edit.
         who, action, layer, detail
             What the audit log records (see :class:`AuditEntry`).
+        version
+            The version the write publishes (:meth:`version` reads it back).
 
         Returns
         -------
@@ -155,7 +174,7 @@ class ScenarioStore:
             If the GeoPackage cannot be written; the previous file is unchanged.
         """
         try:
-            self._write(scenario)
+            self._write(scenario, version)
         except Exception as error:
             self._log(AuditEntry(who, _now(), action, layer, detail, ok=False))
             logger.error("scenario %s: writing %s failed: %s", self.name, self.path, error)
@@ -178,18 +197,23 @@ class ScenarioStore:
         entries = [_entry(line) for line in text.split("\n") if line.strip()]
         return [entry for entry in entries if entry is not None][-limit:]
 
-    def _write(self, scenario: Scenario) -> None:
+    def _write(self, scenario: Scenario, version: int) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix=f".{self.name}-", suffix=".gpkg", dir=self.folder)
         os.close(handle)
         temporary = Path(name)
         temporary.unlink()  # GDAL will not create a GeoPackage over an empty file
+        import pyogrio
+
         try:
             for layer in _LAYERS:
                 frame = getattr(scenario, layer)
                 if frame is None:
                     continue
                 frame.to_file(temporary, layer=layer, driver="GPKG", engine="pyogrio")
+            pyogrio.write_dataframe(
+                pd.DataFrame({"version": [version]}), temporary, layer=_VERSION_TABLE
+            )
             with open(temporary, "rb+") as written:
                 os.fsync(written.fileno())
             os.replace(temporary, self.path)

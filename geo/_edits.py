@@ -6,7 +6,8 @@ Each function takes the current scenario and returns a new one with the audit de
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from geo.coords import check_coordinate_system, convert
 from geo.errors import (
     AnalysisError,
     ConflictingEditError,
+    GeoError,
     UnknownFacilityError,
     UnknownLayerError,
 )
@@ -31,7 +33,9 @@ __all__ = [
     "check_editable",
     "close_facility",
     "move_facility",
+    "numbered",
     "replace_layer",
+    "source_layer",
 ]
 
 #: Data layers whose facilities can be added, moved and closed one by one.
@@ -114,6 +118,47 @@ def apply_change(scenario: Scenario, change: Change, *, crs: str = "wgs84") -> S
         "kind": _KIND.get(change.layer, ""),
     }
     return add_facility(scenario, source, values, lon=lon, lat=lat, crs=crs)[0]
+
+
+def source_layer(layer: str) -> str:
+    """The data layer holding an analysis layer's facilities (centres: stations).
+
+    Raises
+    ------
+    UnknownLayerError
+        If ``layer`` is not an analysis layer.
+    """
+    check_analysis_layer(layer)
+    return _SOURCE[layer]
+
+
+@contextmanager
+def numbered(index: int, count: int, change: Change) -> Iterator[None]:
+    """Name the change in the error raised inside the block.
+
+    The error keeps its class and reads "edit 4 of 5 (move 'JK-S01' in stations): ...";
+    its detail gains ``index`` (counting from 0) beside what it held (a detail that is
+    not a mapping moves to ``detail["detail"]``).
+
+    Parameters
+    ----------
+    index
+        Position of the change among the changes, from 0.
+    count
+        How many changes there are.
+    change
+        The change.
+    """
+    try:
+        yield
+    except GeoError as error:
+        if type(error).__init__ is not GeoError.__init__:  # e.g. a validation report
+            raise
+        target = f" {change.facility_id!r}" if change.facility_id else ""
+        msg = f"edit {index + 1} of {count} ({change.action}{target} in {change.layer}): {error}"
+        known = error.detail
+        detail = {**known} if isinstance(known, Mapping) else {"detail": known}
+        raise type(error)(msg, detail={**detail, "index": index}) from error
 
 
 def check_editable(layer: str) -> None:

@@ -27,6 +27,7 @@ the service, the notebook and the batch call it and only serialise its answers::
     district.move_facility(layer, facility_id, *, lon, lat, crs="wgs84") -> Edited
     district.close_facility(layer, facility_id)                         -> Edited
     district.replace_layer(layer, frame, *, whole=False)                -> Edited
+    district.edit_facilities([Change(...), ...], crs="wgs84")           -> Edited (all or none)
 
 ``rule=None`` means the layer's own rule: the scenario's, else the "default" preset, at
 the district's walking speed. Edits return a new district (sharing the network, and the
@@ -43,6 +44,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
@@ -777,8 +779,9 @@ class District:
 
         def apply() -> WhatIfAnswer:
             scenario = base.fork("what-if")
-            for change in changes:
-                _apply(scenario, change, system)
+            for index, change in enumerate(changes):
+                with _edits.numbered(index, len(changes), change):
+                    _apply(scenario, change, system)
             edited = tuple(sorted({change.layer for change in changes}))
             return WhatIfAnswer(
                 comparison=compare(base, scenario), scenario=scenario, edited=edited
@@ -900,19 +903,71 @@ class District:
         """
         if not changes:
             return self
+        return self._derive(self._changed(changes, crs), prepare=False)
+
+    def edit_facilities(self, changes: Sequence[Change], *, crs: str = "wgs84") -> Edited:
+        """Planner changes of the analysis layers as one edit: all of them or none.
+
+        Every change is checked before any is applied, then they are applied in order
+        (a change may act on a facility an earlier one added); the first that fails
+        refuses them all, its error naming it ("edit 4 of 5 (move 'JK-S01' in stations):
+        ..."; ``detail["index"]`` counts from 0).
+
+        Parameters
+        ----------
+        changes
+            The changes, at least one. Give added facilities their ids: without one an
+            id ``whatif-<n>`` is made, which may clash with an earlier save.
+        crs
+            Coordinate system of the changes' lon/lat {"wgs84", "cgcs2000", "gcj02", "bd09"}.
+
+        Returns
+        -------
+        Edited
+            Action ``"edits"``; ``layer`` the data layers changed, comma-separated;
+            ``detail`` the changes as sent and their ``crs``.
+
+        Raises
+        ------
+        AnalysisError
+            If there are no changes, or one is incomplete.
+        UnknownLayerError, UnknownFacilityError, ConflictingEditError, OutsideAreaError
+            As :meth:`add_facility`, :meth:`move_facility` and :meth:`close_facility`.
+        """
+        if not changes:
+            msg = "no changes to save; send at least one"
+            raise AnalysisError(msg)
+        scenario = self._changed(changes, crs)
+        layers = sorted({_edits.source_layer(change.layer) for change in changes})
+        detail = {
+            "crs": check_coordinate_system(crs),
+            "edits": [
+                {key: value for key, value in asdict(change).items() if value is not None}
+                for change in changes
+            ],
+        }
+        return Edited(
+            district=self._derive(scenario), action="edits", layer=",".join(layers), detail=detail
+        )
+
+    def _changed(self, changes: Sequence[Change], crs: str) -> Scenario:
+        """The scenario after ``changes``: all checked first, then applied in order."""
         system = check_coordinate_system(crs)
         self._check_changes(changes, system)
         scenario = self.scenario
-        for change in changes:
-            scenario = _edits.apply_change(scenario, change, crs=system)
-        return self._derive(scenario, prepare=False)
+        for index, change in enumerate(changes):
+            with _edits.numbered(index, len(changes), change):
+                scenario = _edits.apply_change(scenario, change, crs=system)
+        return scenario
 
     def _check_changes(self, changes: Sequence[Change], system: str) -> None:
-        """Refuse, before any is applied, a change that is incomplete or far outside."""
-        for change in changes:
-            change.check()
-            if change.lon is not None and change.lat is not None:
-                self.check_within_reach(change.lon, change.lat, system)
+        """Refuse, before any is applied, a change that is incomplete or far outside;
+        the error names the change (see :func:`geo._edits.numbered`)."""
+        for index, change in enumerate(changes):
+            with _edits.numbered(index, len(changes), change):
+                change.check()
+                if change.lon is not None and change.lat is not None:
+                    self.check_within_reach(change.lon, change.lat, system)
 
     def _derive(self, scenario: Scenario, *, prepare: bool = True) -> District:
         """A district of an edited scenario: same network, speed and lock; the engine

@@ -1,4 +1,10 @@
-"""What-if edits (computed, not saved) and planner edits (saved, token required)."""
+"""What-if edits (computed, not saved) and planner edits (saved, token required).
+
+The planner page saves its list of edits with one request, ``PATCH
+/api/scenario/facilities``: all of them or none, on the version of the scenario the planner
+edited. The one-edit routes (``POST``, ``PATCH``, ``DELETE`` of one facility) stay for
+scripts and other clients; each of them is one save of its own.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,9 @@ import uuid
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from starlette.exceptions import HTTPException
 
 from api._text import Text
 from api._uploads import load_upload
@@ -28,6 +35,10 @@ router = APIRouter(prefix="/api", tags=["scenario"])
 Crs = Literal["wgs84", "gcj02", "bd09", "cgcs2000"]
 _ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
 _CRS_HELP = "Coordinate system of lon/lat: wgs84, gcj02 (Amap, Tencent), bd09 (Baidu), cgcs2000."
+#: Most edits in one what-if or one save (the planner's list of edits).
+MAX_EDITS = 50
+#: Largest body of one save, bytes (50 edits with long Chinese names take about 45 KB).
+MAX_SAVE_BYTES = 64 * 1024
 
 
 class WhatIfEdit(BaseModel):
@@ -82,13 +93,33 @@ class WhatIfRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    edits: list[WhatIfEdit] = Field(min_length=1, max_length=50)
+    edits: list[WhatIfEdit] = Field(min_length=1, max_length=MAX_EDITS)
     crs: Crs = Field("wgs84", description=_CRS_HELP)
     rules: list[WhatIfRule] = Field(
         default_factory=list,
         max_length=3,
         description="Circles other than the layers' own rules; default: every layer's own.",
     )
+
+
+class SaveRequest(BaseModel):
+    """Planner edits to save, all or none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(
+        ge=1,
+        description=(
+            "The scenario version the edits were made on (`version` in every answer); "
+            "if another save came since, nothing is saved and the answer is 409."
+        ),
+    )
+    edits: list[WhatIfEdit] = Field(
+        min_length=1,
+        max_length=MAX_EDITS,
+        description="The edits, applied in order; added facilities get `new-...` ids if none.",
+    )
+    crs: Crs = Field("wgs84", description=_CRS_HELP)
 
 
 class NewFacility(BaseModel):
@@ -173,6 +204,49 @@ _IdPath = Annotated[str, Path(max_length=64, description="The facility's id.")]
 def _saved(snapshot: Snapshot, entry: AuditEntry, **extra: Any) -> dict[str, Any]:
     """The answer to a saved edit: what was saved, its audit entry, the new version."""
     return {**extra, "audit": plain(entry.__dict__), **snapshot.meta()}
+
+
+async def _bounded_save(request: Request) -> None:
+    """Refuse a save whose body is over :data:`MAX_SAVE_BYTES` (413)."""
+    size = len(await request.body())
+    if size > MAX_SAVE_BYTES:
+        msg = (
+            f"a save may hold at most {MAX_SAVE_BYTES:,} bytes of edits, this one has "
+            f"{size:,}; save the edits in smaller batches"
+        )
+        raise HTTPException(status_code=413, detail=msg)
+
+
+@router.patch(
+    "/scenario/facilities",
+    summary="Save a list of edits, all or none (planner token)",
+    dependencies=[Depends(_bounded_save)],
+)
+def save_edits(state: State, who: Editor, request: SaveRequest) -> dict[str, Any]:
+    """Add, move and close facilities of any analysis layer in one save. Every edit is
+    checked first, then they are applied in order to a copy of the scenario, the copy is
+    written to the store (a new file renamed over the old one) and only then served.
+    If any edit is refused, or the write fails, nothing is saved: the stored files and
+    the served scenario stay as they were, and the error names the edit
+    (``detail.index``, from 0).
+
+    ``version`` must be the current version: a save on an older one (another planner
+    saved in between) answers 409 ``stale_version`` with the current version in
+    ``detail.version``. At most 50 edits and 64 KB in one save."""
+    changes = [
+        Change(
+            **edit.model_dump(exclude={"facility_id"}),
+            facility_id=edit.facility_id
+            or (f"new-{uuid.uuid4().hex[:10]}" if edit.action == "add" else None),
+        )
+        for edit in request.edits
+    ]
+    snapshot, entry = state.commit(
+        lambda district: district.edit_facilities(changes, crs=request.crs),
+        who=who,
+        version=request.version,
+    )
+    return _saved(snapshot, entry, facility_ids=[change.facility_id for change in changes])
 
 
 @router.post(

@@ -1,6 +1,6 @@
 /* service-circles planner page: a side panel (a bottom sheet on a phone) with the layer,
  * the rule and k, coverage figures, suggested sites, what-if edits in the browser with
- * undo and a token-protected save, the upload of a replacement layer and exports.
+ * undo and a token-protected save of them all at once (all or none), the upload of a replacement layer and exports.
  *
  * circlesPlanner(map, options): options are written by api/maps/planner.py (layers,
  * presets, colourings, words are in window.CIRCLES.text). Every figure comes from the
@@ -33,6 +33,8 @@
       grids: null,
       summary: null,
       facilities: null,
+      version: null,
+      refused: null,
       added: 0,
     };
 
@@ -283,6 +285,7 @@
             if (!response.ok) {
               var error = new Error(payload && payload.error ? payload.error.message : response.statusText);
               error.status = response.status;
+              error.code = payload && payload.error ? payload.error.code : null;
               error.detail = payload && payload.error ? payload.error.detail : null;
               throw error;
             }
@@ -393,6 +396,7 @@
     function loadFacilities() {
       var layer = layersByName[state.layer];
       return json(drawnIn(options.api.layers + "/" + layer.facilityLayer)).then(function (collection) {
+        state.version = collection.version; // the version a save of the edits is made on
         state.facilities = collection.features.filter(function (feature) {
           return !layer.kind || feature.properties.kind === layer.kind;
         });
@@ -463,6 +467,7 @@
 
     function pushEdit(edit) {
       state.edits.push(edit);
+      state.refused = null;
       drawFacilities();
       runWhatIf();
     }
@@ -530,9 +535,26 @@
       container.dataset.changedGrids = String(changed.length);
     }
 
+    // The edits as the API takes them (what-if, export and save alike).
+    function apiEdits() {
+      return state.edits.map(function (edit) {
+        var copy = { action: edit.action, layer: edit.layer, facility_id: edit.facility_id };
+        if (edit.action !== "close") { copy.lon = edit.lon; copy.lat = edit.lat; }
+        if (edit.action === "add") copy.name = edit.name;
+        return copy;
+      });
+    }
+
     function showEdits() {
       editList.textContent = "";
-      state.edits.forEach(function (edit) { editList.appendChild(el("li", "circles-edit", describe(edit))); });
+      state.edits.forEach(function (edit, index) {
+        var item = el("li", "circles-edit", describe(edit));
+        if (index === state.refused) {
+          item.classList.add("is-refused");
+          item.setAttribute("aria-invalid", "true");
+        }
+        editList.appendChild(item);
+      });
       undoButton.disabled = !state.edits.length;
       saveButton.disabled = !state.edits.length;
     }
@@ -547,16 +569,10 @@
         return Promise.resolve();
       }
       container.dataset.whatifStatus = "loading";
-      var edits = state.edits.map(function (edit) {
-        var copy = { action: edit.action, layer: edit.layer, facility_id: edit.facility_id };
-        if (edit.action !== "close") { copy.lon = edit.lon; copy.lat = edit.lat; }
-        if (edit.action === "add") copy.name = edit.name;
-        return copy;
-      });
       return json(options.api.whatif, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(whatifBody(edits)),
+        body: JSON.stringify(whatifBody(apiEdits())),
       }).then(function (comparison) {
         state.comparison = comparison;
         showFigures(comparison);
@@ -593,6 +609,7 @@
 
     undoButton.addEventListener("click", function () {
       state.edits.pop();
+      state.refused = null;
       drawFacilities();
       runWhatIf();
     });
@@ -610,22 +627,23 @@
       } catch (error) { /* private mode: asked again next time */ }
     }
 
-    function saveOne(edit, secret) {
-      var layer = layersByName[edit.layer];
-      var base = options.api.facilities + "/" + layer.facilityLayer;
-      var headers = { Authorization: "Bearer " + secret, "Content-Type": "application/json", Accept: "application/json" };
-      if (edit.action === "add") {
-        var values = { name: edit.name, lon: edit.lon, lat: edit.lat, crs: options.crs, facility_id: edit.facility_id };
-        if (layer.kind) values.kind = layer.kind;
-        return json(base, { method: "POST", headers: headers, body: JSON.stringify(values) });
-      }
-      var url = base + "/" + encodeURIComponent(edit.facility_id);
-      if (edit.action === "move") {
-        return json(url, { method: "PATCH", headers: headers, body: JSON.stringify({ lon: edit.lon, lat: edit.lat, crs: options.crs }) });
-      }
-      return json(url, { method: "DELETE", headers: headers });
+    // The edit a refused save names, from 0: the index in the error's detail (an edit the
+    // scenario refused) or in the place of a malformed field (["body", "edits", 3, "lon"]);
+    // null when the save as a whole was refused.
+    function refusedEdit(error) {
+      var detail = error.detail;
+      if (detail && typeof detail.index === "number") return detail.index;
+      var places = (Array.isArray(detail) ? detail : []).map(function (problem) {
+        var loc = problem.loc || [];
+        return loc[1] === "edits" && /^\d+$/.test(String(loc[2])) ? Number(loc[2]) : null;
+      }).filter(function (index) { return index !== null; });
+      return places.length ? places[0] : null;
     }
 
+    /* One request saves every edit or none; a refused save keeps the list as it was and
+     * names the edit refused. When another planner saved first (409 stale_version) the
+     * page reloads the scenario as it now is, with the edits still on top, to be checked
+     * and saved again. */
     saveButton.addEventListener("click", function () {
       var secret = token();
       if (!secret) {
@@ -636,18 +654,18 @@
       }
       container.dataset.whatifStatus = "loading";
       setStatus(whatifStatus, t("saving"), "");
-      var edits = state.edits.slice();
-      var chain = Promise.resolve();
-      var saved = 0;
-      edits.forEach(function (edit) {
-        chain = chain.then(function () { return saveOne(edit, secret).then(function () { saved += 1; }); });
-      });
-      chain.then(function () {
+      var count = state.edits.length;
+      json(options.api.facilities, {
+        method: "PATCH",
+        headers: { Authorization: "Bearer " + secret, "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ version: state.version, crs: options.crs, edits: apiEdits() }),
+      }).then(function () {
         keepToken(secret);
         tokenRow.hidden = true;
         state.edits = [];
+        state.refused = null;
         return loadCoverage().then(function () {
-          setStatus(whatifStatus, t("saved", { count: saved }), "done");
+          setStatus(whatifStatus, t("saved", { count: count }), "done");
           container.dataset.whatifStatus = "saved";
         });
       }).catch(function (error) {
@@ -656,13 +674,19 @@
           tokenInput.value = "";
           tokenRow.hidden = false;
           setStatus(whatifStatus, t("token_refused"), "error");
-        } else {
-          setStatus(whatifStatus, t("save_failed", { count: saved }) + error.message, "error");
+          container.dataset.whatifStatus = "error";
+          return;
         }
-        state.edits = edits.slice(saved);
-        container.dataset.whatifStatus = "error";
-        if (saved) loadCoverage();
-        else showEdits();
+        var index = refusedEdit(error);
+        var edit = index === null ? null : state.edits[index];
+        var message = t("save_failed", { count: 0 }) +
+          (edit ? (index + 1) + ". " + describe(edit) + " — " : "") + error.message;
+        state.refused = edit ? index : null;
+        var shown = error.code === "stale_version" ? loadCoverage() : Promise.resolve(showEdits());
+        return shown.then(function () {
+          setStatus(whatifStatus, message, "error");
+          container.dataset.whatifStatus = "error";
+        });
       });
     });
 
@@ -790,12 +814,7 @@
         layer: state.layer,
         lang: (window.CIRCLES || {}).lang || "zh",
         out_crs: exportCrs.value,
-        edits: state.edits.map(function (edit) {
-          var copy = { action: edit.action, layer: edit.layer, facility_id: edit.facility_id };
-          if (edit.action !== "close") { copy.lon = edit.lon; copy.lat = edit.lat; }
-          if (edit.action === "add") copy.name = edit.name;
-          return copy;
-        }),
+        edits: apiEdits(),
         crs: options.crs,
       };
       node.disabled = true;
