@@ -7,16 +7,19 @@ changed" compares the store's files byte for byte and the facilities the app ser
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 import api.store
 from api.app import create_app
 from api.routes.scenario import MAX_EDITS, MAX_SAVE_BYTES
+from api.server import serve_in_background
 from api.settings import Settings
 from api.store import ScenarioStore
 from geo.scenario import load_scenario
@@ -267,3 +270,36 @@ def test_a_crash_in_the_rename_keeps_the_old_file(
     entries = client.get("/api/scenario/audit", headers=AUTH).json()["entries"]
     assert [entry["ok"] for entry in entries] == [True, False]
     assert _save(client, FIVE[:4], version).status_code == 200
+
+
+def test_two_planners_saving_at_once_on_a_live_server(
+    tmp_path: Path, settings_for: Callable[..., Settings]
+) -> None:
+    """Both send version 1 at the same moment: whichever comes first is saved whole, the
+    other is refused whole, in either order."""
+    plans = {"close": [FIVE[0], FIVE[1]], "move": [FIVE[3], FIVE[2]]}
+    answers: dict[str, httpx.Response] = {}
+    start = threading.Barrier(len(plans))
+    with serve_in_background(create_app(settings_for(tmp_path))) as url:
+
+        def save(name: str) -> None:
+            body = {"version": 1, "edits": plans[name]}
+            with httpx.Client(base_url=url, timeout=120) as http:
+                start.wait()
+                answers[name] = http.patch(SAVE, json=body, headers=AUTH)
+
+        planners = [threading.Thread(target=save, args=(name,)) for name in plans]
+        for planner in planners:
+            planner.start()
+        for planner in planners:
+            planner.join()
+        stations = httpx.get(url + "/api/layers/stations", timeout=60).json()["features"]
+    statuses = sorted(answer.status_code for answer in answers.values())
+    assert statuses == [200, 409]
+    (winner,) = [name for name, answer in answers.items() if answer.status_code == 200]
+    coordinates = {f["properties"]["facility_id"]: f["geometry"]["coordinates"] for f in stations}
+    closed_and_added = "JK-S001" not in coordinates and "N1" in coordinates
+    moved = coordinates["JK-S002"] == pytest.approx([119.47, 32.21])
+    assert (closed_and_added, moved) == (winner == "close", winner == "move")
+    stored = ScenarioStore(tmp_path / "store", "jingkou")
+    assert stored.version() == 2
