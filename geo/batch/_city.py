@@ -24,7 +24,13 @@ from matplotlib.figure import Figure
 from geo.batch._results import DistrictFailure, DistrictSummary
 from geo.batch._task import BatchOptions
 from geo.export._atomic import atomic_path
-from geo.export._labels import Language, approximate_notice, layer_name
+from geo.export._labels import (
+    NOTICE_LINE_IN,
+    Language,
+    approximate_notice,
+    layer_name,
+    notice_lines,
+)
 from geo.export._safe import text_as_text, write_safe_csv
 from geo.export.coverage_files import COVERAGE_FILES, write_json
 from geo.export.static_map import map_language
@@ -309,6 +315,10 @@ def _write_xlsx(
     return path
 
 
+#: A rectangle of a figure: left, bottom, width, height, as shares of the figure.
+_Rect = tuple[float, float, float, float]
+
+
 def city_figure(
     grids: gpd.GeoDataFrame,
     *,
@@ -331,10 +341,18 @@ def city_figure(
         {"zh", "en"}: language of the labels (English when no Chinese font is found).
     """
     chosen, family = map_language(language)
+    lines = notice_lines(notices[chosen])
+    # the figure grows by every line of notices past three, below the map
+    extra = NOTICE_LINE_IN * max(len(lines) - 3, 0)
+    height = 9.5 + extra
+
+    def placed(left: float, bottom_in: float, width: float, height_in: float) -> _Rect:
+        return (left, (bottom_in + extra) / height, width, height_in / height)
+
     with mpl.rc_context({"font.family": family} if family else {}):
-        figure = Figure(figsize=(11.0, 9.5))
-        axes = figure.add_axes((0.03, 0.1, 0.8, 0.82))
-        legend = figure.add_axes((0.86, 0.25, 0.025, 0.5))
+        figure = Figure(figsize=(11.0, height))
+        axes = figure.add_axes(placed(0.03, 0.95, 0.8, 7.79))
+        legend = figure.add_axes(placed(0.86, 2.375, 0.025, 4.75))
         norm = Normalize(vmin=0.0, vmax=1.0)
         cmap = colormaps["RdYlGn"]
         if len(grids):
@@ -371,13 +389,13 @@ def city_figure(
             else f"{layer_name(layer, 'en')}: share of residents covered, by grid"
         )
         figure.suptitle(title, fontsize=15)
-        shown = notices[chosen]
-        if shown:
+        if lines:
             figure.text(
                 0.5,
-                0.02,
-                "\n".join(shown),
+                0.19 / height,
+                "\n".join(lines),
                 ha="center",
+                va="bottom",
                 fontsize=10.5,
                 color="#99000d",
                 parse_math=False,  # the districts' own notices are plain text

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, cast, get_args
 
 from geo import settings
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CANDIDATE_KINDS",
     "GRID_COLUMNS",
+    "NOTICE_COLUMNS",
+    "NOTICE_LINE_IN",
     "SHEETS",
     "SUGGESTION_COLUMNS",
     "SUMMARY_COLUMNS",
@@ -23,8 +26,15 @@ __all__ = [
     "facility_layer",
     "header",
     "layer_name",
+    "notice_lines",
     "rule_text",
 ]
+
+#: Width of a notice line on the PNG maps, in columns (a Chinese character takes two):
+#: about 9.5 inches of the 11-inch-wide maps at 10.5 points.
+NOTICE_COLUMNS = 130
+#: Height of one line of notices on the PNG maps, inches (10.5 points, spaced 1.2).
+NOTICE_LINE_IN = 0.18
 
 #: Analysis layer -> (Chinese, English) name.
 _LAYER_NAMES: dict[str, tuple[str, str]] = {
@@ -175,3 +185,52 @@ def approximate_notice(language: Language) -> str:
         f"Approximate mode: walking distances are straight-line distances x {factor}, "
         "not measured along the street network."
     )
+
+
+#: Punctuation that does not start a line of Chinese text: it stays on the line before.
+_NO_LINE_START = frozenset("，。、；：！？）》」』”’,.;:!?)")
+
+
+def _columns(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def notice_lines(notices: Iterable[str], columns: int = NOTICE_COLUMNS) -> list[str]:
+    """Break notices into lines of at most ``columns`` columns, for the PNG maps.
+
+    A Chinese (wide) character takes two columns. A line breaks at its last space when
+    the character that overflows it ends a word of narrow characters, else just before
+    that character (Chinese text has no spaces); closing punctuation stays on the line
+    it closes. The notices' own line breaks are kept.
+
+    Parameters
+    ----------
+    notices
+        The notices, in order.
+    columns
+        The widest line, in columns.
+
+    Returns
+    -------
+    list of str
+        The lines of every notice, in order.
+    """
+    lines: list[str] = []
+    for paragraph in (part for notice in notices for part in notice.split("\n")):
+        line, width = "", 0
+        for char in paragraph:
+            if width + _columns(char) > columns and char not in _NO_LINE_START:
+                cut = line.rfind(" ")
+                if char != " " and _columns(char) == 1 and cut > 0:
+                    lines.append(line[:cut])
+                    line = line[cut + 1 :]
+                else:
+                    lines.append(line)
+                    line = ""
+                width = sum(_columns(kept) for kept in line)
+                if char == " " and not line:
+                    continue
+            line += char
+            width += _columns(char)
+        lines.append(line)
+    return lines

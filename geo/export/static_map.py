@@ -19,10 +19,12 @@ from matplotlib_scalebar.scalebar import ScaleBar
 from geo.export import _fonts
 from geo.export._atomic import atomic_path
 from geo.export._labels import (
+    NOTICE_LINE_IN,
     Language,
     approximate_notice,
     facility_layer,
     layer_name,
+    notice_lines,
     rule_text,
 )
 
@@ -39,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 #: Width of the map figure, inches.
 _MAP_WIDTH_IN = 11.0
+#: Height of the footer below the map (legend and two lines of notices), inches; each
+#: further line of notices adds NOTICE_LINE_IN.
+_FOOTER_IN = 1.0
 
 _TEXT: dict[str, tuple[str, str]] = {
     "uncovered": ("未覆盖人口（人）", "Residents not covered"),
@@ -173,7 +178,8 @@ def planner_figure(
     The district boundary; grids coloured by residents outside the service circle, with
     a colour bar; the union of the service areas; the layer's facilities; suggested sites
     as numbered stars; a scale bar and a north arrow; a title with the covered share and,
-    below the map, the demo-data notice and the approximate-mode notice when they apply.
+    below the map, the scenario's demo notice and the approximate-mode notice when they
+    apply, wrapped to the map's width (the figure grows with their lines).
     Drawn in the data's UTM zone so the scale bar is true. Needs no internet: there is
     no basemap.
 
@@ -220,8 +226,10 @@ def _draw(
     extent = _extent(grids, facilities, sites)
     width_m, height_m = extent[2] - extent[0], extent[3] - extent[1]
     map_height = min(max((_MAP_WIDTH_IN - 0.4) * height_m / width_m, 4.0), 14.0)
-    figure = Figure(figsize=(_MAP_WIDTH_IN, map_height + 2.5), layout="constrained")
-    rows = figure.add_gridspec(2, 1, height_ratios=[map_height + 1.3, 1.0])
+    notices = _notices(scenario, coverage, language)
+    footer_height = _FOOTER_IN + NOTICE_LINE_IN * max(len(notices) - 2, 0)
+    figure = Figure(figsize=(_MAP_WIDTH_IN, map_height + 1.5 + footer_height), layout="constrained")
+    rows = figure.add_gridspec(2, 1, height_ratios=[map_height + 1.3, footer_height])
     axes = figure.add_subplot(rows[0])
     footer = figure.add_subplot(rows[1])
     footer.set_axis_off()
@@ -291,14 +299,34 @@ def _draw(
     axes.set_ylim(extent[1], extent[3])
     axes.set_axis_off()
     axes.set_aspect("equal")
-    _titles(figure, axes, footer, scenario, coverage, layer, suggestions, language, emphasis)
+    _titles(figure, axes, scenario, coverage, layer, suggestions, language, emphasis)
+    if notices:
+        footer.text(
+            0.5,
+            0.0,
+            "\n".join(notices),
+            transform=footer.transAxes,
+            ha="center",
+            va="bottom",
+            fontsize=10.5,
+            color="#99000d",
+            parse_math=False,  # a scenario's own notice is plain text: "$" is no formula
+        )
     return figure
+
+
+def _notices(scenario: Scenario, coverage: LayerCoverage, language: Language) -> list[str]:
+    """The lines of the notices below the map: demo data, approximate mode."""
+    demo_notice = scenario.demo_notice(language)
+    notices = [] if demo_notice is None else [demo_notice]
+    if coverage.approximate:
+        notices.append(approximate_notice(language))
+    return notice_lines(notices)
 
 
 def _titles(
     figure: Figure,
     axes: Axes,
-    footer: Axes,
     scenario: Scenario,
     coverage: LayerCoverage,
     layer: str,
@@ -306,7 +334,7 @@ def _titles(
     language: Language,
     emphasis: str,
 ) -> None:
-    """Title, the coverage figures above the map, the notices below the legend."""
+    """Title and the coverage figures above the map."""
     area = str(scenario.boundary["name"].iloc[0]) if language == "zh" else scenario.name.title()
     figure.suptitle(
         _text("title", language).format(
@@ -331,22 +359,6 @@ def _titles(
             )
         )
     axes.set_title("；".join(lines) if language == "zh" else "; ".join(lines), fontsize=11)
-    demo_notice = scenario.demo_notice(language)
-    notices = [] if demo_notice is None else [demo_notice]
-    if coverage.approximate:
-        notices.append(approximate_notice(language))
-    if notices:
-        footer.text(
-            0.5,
-            0.0,
-            "\n".join(notices),
-            transform=footer.transAxes,
-            ha="center",
-            va="bottom",
-            fontsize=10.5,
-            color="#99000d",
-            parse_math=False,  # a scenario's own notice is plain text: "$" is no formula
-        )
 
 
 def render_png(
@@ -368,7 +380,8 @@ def render_png(
     scenario, coverage, layer, suggestions, language
         As for :func:`planner_figure`.
     dpi
-        Resolution, dots per inch; the figure is 11 x 9.5 inches.
+        Resolution, dots per inch; the figure is 11 inches wide, its height follows the
+        district's shape and the lines of notices.
 
     Returns
     -------

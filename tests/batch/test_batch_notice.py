@@ -7,12 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
+import shapely
 from click.testing import CliRunner
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from api.cli import main
+from geo.batch._city import city_figure
 from geo.export import approximate_notice
 from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH
 from tests.conftest import CUSTOM_NOTICE_EN, CUSTOM_NOTICE_ZH, notice_folder
@@ -81,3 +85,23 @@ def test_city_outputs_name_each_notice_with_its_districts(out: Path) -> None:
     for notice in [*batch["notices"], *batch["notices_en"]]:
         assert html.escape(notice) in page
     assert CUSTOM_NOTICE_ZH not in page and CUSTOM_NOTICE_EN not in page
+
+
+def test_the_city_map_wraps_long_notices_below_the_map() -> None:
+    longest = ("演练数据：网格人口为街道办估算，站点位置为拟建方案，仅供内部讨论。" * 20)[:500]
+    shown = [f"丹徒区：{longest}", f"扬中市：{DEMO_NOTICE_ZH}", approximate_notice("zh")]
+    grids = gpd.GeoDataFrame(
+        {"district": ["dantu"], "title": ["丹徒区"], "grid_id": ["G1"], "name": ["第1网格"],
+         "residents": [100.0], "share_covered": [0.5]},
+        geometry=[shapely.box(119.40, 32.00, 119.45, 32.05)], crs="EPSG:4326",
+    )  # fmt: skip
+    figure = city_figure(grids, layer="stations", notices={"zh": shown, "en": []})
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    (notes,) = [t for t in figure.texts if t.get_text().startswith("丹徒区：")]
+    assert "".join(notes.get_text().split("\n")) == "".join(shown)
+    box = notes.get_window_extent(renderer)
+    assert figure.bbox.x0 <= box.x0 and box.x1 <= figure.bbox.x1 and figure.bbox.y0 <= box.y0
+    for axes in figure.axes:  # the map and its colour bar stay above the notices
+        assert axes.get_window_extent(renderer).y0 > box.y1

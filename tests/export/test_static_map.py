@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib_scalebar.scalebar import ScaleBar
@@ -14,7 +17,8 @@ from PIL import Image
 from geo.analysis.coverage import LayerCoverage
 from geo.analysis.siting import SiteSuggestions
 from geo.export import _fonts, planner_figure, render_png
-from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH, Scenario
+from geo.manifest import MAX_NOTICE_CHARS
+from geo.scenario import DEMO_NOTICE_EN, DEMO_NOTICE_ZH, Language, Scenario
 
 needs_chinese_font = pytest.mark.skipif(
     _fonts.cjk_font_family() is None,
@@ -88,3 +92,43 @@ def test_english_map_of_the_straight_line_circle_is_written(
     with Image.open(path) as image:
         assert image.size[0] == 660
     assert [p.name for p in tmp_path.iterdir()] == ["circle.png"]
+
+
+#: Notices of the longest length a manifest allows, in Chinese (no spaces) and English.
+LONGEST = {
+    "zh": ("演练数据：网格人口为街道办估算，站点位置为拟建方案，仅供内部讨论。" * 20)[
+        :MAX_NOTICE_CHARS
+    ],
+    "en": ("Exercise data: populations are street-office estimates; sites are proposals. " * 8)[
+        :MAX_NOTICE_CHARS
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_longest_notice_is_wrapped_inside_the_map(
+    scenario: Scenario,
+    coverage: dict[str, LayerCoverage],
+    language: Language,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if language == "en":
+        monkeypatch.setattr(_fonts, "cjk_font_family", lambda: None)
+    elif _fonts.cjk_font_family() is None:
+        pytest.skip("no Chinese font installed (Debian: apt-get install fonts-noto-cjk)")
+    own = replace(scenario, notice_zh=LONGEST["zh"], notice_en=LONGEST["en"])
+    with pytest.warns(UserWarning) if language == "en" else contextlib.nullcontext():
+        figure = planner_figure(scenario=own, coverage=coverage["stations"], layer="stations")
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # lays the figure out
+    renderer = canvas.get_renderer()
+    texts = [text for text in figure.findobj(Text) if text.get_text()]
+    (shown,) = [text for text in texts if text.get_text().startswith(LONGEST[language][:10])]
+    lines = shown.get_text().split("\n")
+    assert len(lines) >= 5  # the notice and the approximate-mode notice, wrapped
+    joined = "".join(lines) if language == "zh" else " ".join(lines)
+    assert joined.startswith(LONGEST[language].strip())  # every character, in order
+    box = shown.get_window_extent(renderer)
+    assert figure.bbox.x0 <= box.x0 and box.x1 <= figure.bbox.x1 and figure.bbox.y0 <= box.y0
+    for text in texts:  # nothing else is drawn over the notices
+        assert text is shown or not text.get_window_extent(renderer).overlaps(box), text
