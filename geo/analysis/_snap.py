@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -32,8 +35,9 @@ class Snaps:
         Walking metres from the street's ``u`` end to the snapped point.
     access
         Straight-line metres from the point to the street (added to every walk).
-    snap_x, snap_y
-        The snapped point on the street.
+    street, street_position
+        The street's geometry and the snapped point's distance along it (metres of
+        geometry); :attr:`snap_x` / :attr:`snap_y` are worked out from them when read.
     far_from_street
         True where ``access`` exceeds the snapping limit.
     node_a, cost_a, node_b, cost_b
@@ -46,8 +50,8 @@ class Snaps:
     edge: IntArray
     along: FloatArray
     access: FloatArray
-    snap_x: FloatArray
-    snap_y: FloatArray
+    street: npt.NDArray[np.object_]
+    street_position: FloatArray
     far_from_street: BoolArray
     node_a: IntArray
     cost_a: FloatArray
@@ -57,6 +61,35 @@ class Snaps:
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
+    @classmethod
+    def concat(cls, parts: list[Snaps]) -> Snaps:
+        """All snaps of ``parts``, in order."""
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
+
+    @cached_property
+    def _snapped(self) -> npt.NDArray[np.object_]:
+        points: npt.NDArray[np.object_] = shapely.line_interpolate_point(
+            self.street, self.street_position
+        )
+        return points
+
+    @property
+    def snap_x(self) -> FloatArray:
+        """x of the snapped point on the street."""
+        return np.asarray(shapely.get_x(self._snapped), dtype=float)
+
+    @property
+    def snap_y(self) -> FloatArray:
+        """y of the snapped point on the street."""
+        return np.asarray(shapely.get_y(self._snapped), dtype=float)
+
+
+#: Batches of more points than this are snapped in that many parts, one thread each
+#: (shapely and scipy let go of the interpreter while they work).
+_PART_POINTS = 2_500
+
+#: Threads that snap a large batch.
+_THREADS = min(4, os.cpu_count() or 1)
 
 #: Metres from the nearest street vertex beyond which a point's streets are found by the
 #: tree's nearest-neighbour search instead of a query within that distance.
@@ -153,6 +186,26 @@ def snap_points(
     """
     xs = np.asarray(x, dtype=float).reshape(-1)
     ys = np.asarray(y, dtype=float).reshape(-1)
+    parts = min(_THREADS, xs.shape[0] // _PART_POINTS)
+    if parts < 2:
+        return _snap_part(arrays, xs, ys, max_snap_m, vertices)
+    cuts = np.linspace(0, xs.shape[0], parts + 1).astype(int)
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        done = pool.map(
+            lambda a, b: _snap_part(arrays, xs[a:b], ys[a:b], max_snap_m, vertices),
+            cuts[:-1],
+            cuts[1:],
+        )
+        return Snaps.concat(list(done))
+
+
+def _snap_part(
+    arrays: GraphArrays,
+    xs: FloatArray,
+    ys: FloatArray,
+    max_snap_m: float,
+    vertices: cKDTree | None,
+) -> Snaps:
     points: npt.NDArray[np.object_] = np.asarray(shapely.points(xs, ys), dtype=object)
     edge = np.zeros(xs.shape[0], dtype=np.int64)
     access = np.zeros(xs.shape[0])
@@ -164,7 +217,6 @@ def snap_points(
     geometry = arrays.edge_geometry[edge]
     geometry_length = shapely.length(geometry)
     position[~found] = shapely.line_locate_point(geometry[~found], points[~found])
-    snapped = shapely.line_interpolate_point(geometry, position)
     fraction = np.divide(
         position, geometry_length, out=np.zeros_like(position), where=geometry_length > 0
     )
@@ -176,8 +228,8 @@ def snap_points(
         edge=edge,
         along=along,
         access=access,
-        snap_x=shapely.get_x(snapped),
-        snap_y=shapely.get_y(snapped),
+        street=geometry,
+        street_position=position,
         far_from_street=access > max_snap_m,
         node_a=arrays.edge_u[edge],
         cost_a=access + along,

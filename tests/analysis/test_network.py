@@ -21,6 +21,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from api.cli import main
 from geo import settings
+from geo.analysis import _snap
 from geo.analysis import network as network_module
 from geo.analysis._snap import Snaps, snap_points
 from geo.analysis.network import (
@@ -402,3 +403,29 @@ def test_snapping_through_the_vertex_index_equals_the_nearest_search(
         np.testing.assert_array_equal(getattr(indexed, name), getattr(searched, name))
     assert (indexed.access > 250.0).sum() > 20  # the far points took the other way
     assert (indexed.access < 1e-6).sum() > 850  # on a street
+
+
+def test_a_large_batch_snapped_in_parts_on_threads_equals_one_pass(
+    helsinki_network: WalkNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three threads each snap a third of the points; the joined answer must be the one
+    # pass's, row for row (order kept), snapped points included.
+    arrays = helsinki_network.require_arrays()
+    rng = np.random.default_rng(5)
+    x = rng.uniform(arrays.node_x.min(), arrays.node_x.max(), 2_000)
+    y = rng.uniform(arrays.node_y.min(), arrays.node_y.max(), 2_000)
+    vertices = _snap.street_vertices(arrays)
+    whole = _snap._snap_part(arrays, x, y, 300.0, vertices)
+    monkeypatch.setattr(_snap, "_PART_POINTS", 600)
+    monkeypatch.setattr(_snap, "_THREADS", 3)
+    parted = snap_points(arrays, x, y, max_snap_m=300.0, vertices=vertices)
+
+    assert len(parted) == 2_000
+    for name in Snaps.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(parted, name), getattr(whole, name))
+    np.testing.assert_array_equal(parted.snap_x, whole.snap_x)
+    np.testing.assert_array_equal(parted.snap_y, whole.snap_y)
+    on_street = shapely.distance(shapely.points(parted.snap_x, parted.snap_y),
+                                 arrays.edge_geometry[parted.edge])  # fmt: skip
+    assert float(on_street.max()) < 1e-6
+    assert np.allclose(np.hypot(parted.snap_x - x, parted.snap_y - y), parted.access)
