@@ -162,6 +162,11 @@ class LayerAreas:
         return self._take([index])[0]
 
     @property
+    def built(self) -> frozenset[int]:
+        """Rows whose service area has been built so far (and is kept)."""
+        return frozenset(self._built)
+
+    @property
     def polygons(self) -> GeomArray:
         """Every facility's service area (metres), built on first use and kept."""
         result = np.empty(len(self), dtype=object)

@@ -65,9 +65,9 @@ def test_layer_polygon_equals_the_union_of_facility_polygons(
 def test_facility_polygons_are_built_once_and_on_demand(helsinki_network: WalkNetwork) -> None:
     facilities = _random_facilities(helsinki_network, 4, 3)
     areas = layer_areas(helsinki_network, facilities, DEFAULT_RULES["stations"])
-    assert areas._built == {}  # the analysis built no facility's polygon
+    assert areas.built == frozenset()  # the analysis built no facility's polygon
     one = areas.polygon(2)
-    assert set(areas._built) == {2}
+    assert areas.built == {2}
     assert areas.polygons[2] is one
 
 

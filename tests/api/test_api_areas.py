@@ -55,7 +55,7 @@ def _district(client: TestClient) -> District:
 def _built(client: TestClient) -> dict[str, set[int]]:
     """Per analysis layer, the facilities (rows) whose own area has been built."""
     district = _district(client)
-    return {layer: set(district.coverage(layer).result.areas._built) for layer in ANALYSIS_LAYERS}
+    return {layer: set(district.coverage(layer).result.areas.built) for layer in ANALYSIS_LAYERS}
 
 
 def _circles(page: str, layer: str) -> list[dict[str, Any]]:
