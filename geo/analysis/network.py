@@ -133,15 +133,12 @@ class WalkNetwork:
         source: NetworkSource,
         crs: pyproj.CRS,
         arrays: GraphArrays | None = None,
-        graph_file: Path | None = None,
         reread: Callable[[], nx.MultiDiGraph] | None = None,
     ) -> None:
         self.source: NetworkSource = source
         self.crs = crs
         self.approximate = arrays is None
         self.arrays = arrays
-        if reread is None and graph_file is not None:
-            reread = partial(_load_graphml, graph_file)
         self._reread = reread
         self._to_metric = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         self._to_wgs84 = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
@@ -796,7 +793,9 @@ def _network_from_binary(path: Path, graph_file: Path, crs: pyproj.CRS) -> WalkN
     if saved_crs != crs:
         logger.warning("binary network cache %s is in another CRS; ignored", path)
         return None
-    network = WalkNetwork(source="graphml", crs=crs, arrays=arrays, graph_file=graph_file)
+    network = WalkNetwork(
+        source="graphml", crs=crs, arrays=arrays, reread=partial(_load_graphml, graph_file)
+    )
     restore_pieces(network.pieces, content)
     network.prepare()
     stats = network.stats()
