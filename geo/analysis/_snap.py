@@ -61,6 +61,10 @@ class Snaps:
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
+    def take(self, rows: IntArray) -> Snaps:
+        """The snaps of ``rows``, in that order."""
+        return Snaps(*(getattr(self, f.name)[rows] for f in fields(self)))
+
     @classmethod
     def concat(cls, parts: list[Snaps]) -> Snaps:
         """All snaps of ``parts``, in order."""

@@ -295,7 +295,7 @@ def _facility_polygons(
 ) -> list[BaseGeometry]:
     """The service areas of some facilities, each from its own bounded search."""
     pieces = network.pieces
-    chosen = _take_snaps(snaps, np.asarray(rows, dtype=np.int64))
+    chosen = snaps.take(np.asarray(rows, dtype=np.int64))
     access = _access_lines(chosen)
     points = np.asarray(shapely.points(chosen.x, chosen.y), dtype=object)
     wholes: list[IntArray] = []
@@ -338,10 +338,6 @@ def _facility_polygons(
             polygons.append(future.result())
             bar.update(1)
     return polygons
-
-
-def _take_snaps(snaps: Snaps, rows: IntArray) -> Snaps:
-    return Snaps(*(getattr(snaps, name)[rows] for name in Snaps.__dataclass_fields__))
 
 
 def _street_reach(network: WalkNetwork, snaps: Snaps, limit: float) -> Callable[[], Reach]:
