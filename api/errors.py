@@ -143,6 +143,9 @@ _HTTP_CODES: dict[int, str] = {
 # An absolute path (POSIX or Windows) of at least two parts: only its last part is kept.
 _PATH_PATTERN = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^\s'\"/\\,;:()]+)+[/\\]([^\s'\"/\\,;:()]+)")
 
+#: The service's own addresses, which messages may point to; they are not file paths.
+_SERVICE_ADDRESS = "/api/"
+
 
 def _scrub(text: str, keep: Collection[str] = ()) -> str:
     """Replace absolute file paths in ``text`` by their file name, except paths that are
@@ -150,7 +153,7 @@ def _scrub(text: str, keep: Collection[str] = ()) -> str:
 
     def replace(match: re.Match[str]) -> str:
         path = match.group(0)
-        if any(path in kept for kept in keep):
+        if path.startswith(_SERVICE_ADDRESS) or any(path in kept for kept in keep):
             return path
         return match.group(1)
 

@@ -120,3 +120,10 @@ def test_error_body_keeps_relative_names() -> None:
     assert body["error"]["message"] == "row 3 of stations.csv: lat 219.4 out of range [-90, 90]"
     windows = error_body("x", r"cannot read C:\Users\li\grids.xlsx")
     assert windows["error"]["message"] == "cannot read grids.xlsx"
+
+
+def test_error_body_keeps_the_service_addresses_it_points_to() -> None:
+    body = error_body("x", "no facility 'X' in stations; list them at /api/layers/stations")
+    assert body["error"]["message"].endswith("list them at /api/layers/stations")
+    mixed = error_body("x", "cannot read /srv/data/api/stations.csv; see /api/layers/stations")
+    assert mixed["error"]["message"] == "cannot read stations.csv; see /api/layers/stations"
