@@ -200,13 +200,17 @@ class CoverageEngine:
         self._weight = np.where(
             has_people, unit_residents / np.where(has_people, total[unit_grid], 1.0), equal
         )
-        self._tree = cKDTree(np.column_stack([x, y])) if x.size else None
         logger.info(
             "%d demand units in %d grids, %.0f residents",
             x.shape[0],
             len(frame),
             float(residents.sum()),
         )
+
+    @cached_property
+    def _unit_tree(self) -> cKDTree:
+        """A k-d tree of the demand units (metres), for straight-line reach."""
+        return cKDTree(np.column_stack([self._x, self._y]))
 
     @property
     def n_demand(self) -> int:
@@ -289,10 +293,10 @@ class CoverageEngine:
         limit = rule.max_metres
         if self._targets is None or rule.straight_line:
             radius = limit if rule.straight_line else limit / settings.detour_factor
-            if self._tree is None or x.size == 0:
+            if n_units == 0 or x.size == 0:
                 return sp.csr_matrix((x.shape[0], n_units), dtype=bool)
             hits = cKDTree(np.column_stack([x, y])).sparse_distance_matrix(
-                self._tree, radius, output_type="coo_matrix"
+                self._unit_tree, radius, output_type="coo_matrix"
             )
             rows, cols = hits.row, hits.col
         else:
