@@ -124,7 +124,7 @@ def test_a_refused_save_keeps_every_edit_and_a_good_one_saves_them_all(
         f"document.querySelector('{STATUS}').textContent.includes('edit 2 of 2')",
     )
     status = page.locator(STATUS).inner_text()
-    assert status.startswith("已保存 0 项，其余未保存：2. 关闭：")
+    assert status.startswith("未保存任何调整：2. 关闭：")
     assert f"no facility '{closed}'" in status
     assert page.locator(".circles-edit").count() == 2
     assert page.locator(".circles-edit.is-refused").count() == 1

@@ -679,7 +679,7 @@
         }
         var index = refusedEdit(error);
         var edit = index === null ? null : state.edits[index];
-        var message = t("save_failed", { count: 0 }) +
+        var message = t("save_failed") +
           (edit ? (index + 1) + ". " + describe(edit) + " — " : "") + error.message;
         state.refused = edit ? index : null;
         var shown = error.code === "stale_version" ? loadCoverage() : Promise.resolve(showEdits());
