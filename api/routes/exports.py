@@ -57,7 +57,8 @@ class ExportRequest(BaseModel):
         "wgs84",
         description=(
             "Coordinate system of the file's coordinates, named in its headers and notes: "
-            "gcj02 for Amap and Tencent, bd09 for Baidu, cgcs2000 for Tianditu."
+            "gcj02 for Amap and Tencent, bd09 for Baidu, cgcs2000 for Tianditu. Only gpkg "
+            "and xlsx hold coordinates; csv and png do not, and are the same whatever it is."
         ),
     )
 
@@ -81,7 +82,8 @@ def export(
         layer: result.result for layer, result in district.coverage_by_layer(circle=False).items()
     }
     folder = Path(tempfile.mkdtemp(prefix="circles-export-"))
-    suffix = "" if request.out_crs == "wgs84" else f"-{request.out_crs}"
+    with_coordinates = fmt in ("gpkg", "xlsx")
+    suffix = f"-{request.out_crs}" if with_coordinates and request.out_crs != "wgs84" else ""
     name = f"{scenario.name}-{request.layer}{suffix}.{fmt}"
     target = folder / name
     if fmt == "gpkg":

@@ -371,6 +371,10 @@ def test_planner_exports_download_files_that_reopen(
         info.value.save_as(target)
         files[fmt] = target
     assert files["gpkg"].name == "jingkou-stations-gcj02.gpkg"
+    assert files["xlsx"].name == "jingkou-stations-gcj02.xlsx"
+    # no coordinates in these two: their names claim no coordinate system
+    assert files["csv"].name == "jingkou-stations.csv"
+    assert files["png"].name == "jingkou-stations.png"
     layers = {str(row[0]) for row in pyogrio.list_layers(files["gpkg"])}
     assert "grids" in layers or any("grid" in name for name in layers)
     stations = pyogrio.read_dataframe(files["gpkg"], layer="stations")
