@@ -445,17 +445,8 @@ class CoverageEngine:
             nearest_m = np.where(reach_weight > 0, mean_m / reach_weight, np.nan)
         ids = facilities["facility_id"].to_numpy()
         nearest_id = np.full(n_grids, None, dtype=object)
-        if reachable.any():
-            votes = (
-                pd.DataFrame({"grid": grid[reachable], "facility": nearest[reachable],
-                              "weight": weight[reachable]})
-                .groupby(["grid", "facility"], sort=False)["weight"]
-                .sum()
-                .reset_index()
-                .sort_values(["grid", "weight"], ascending=[True, False], kind="stable")
-                .drop_duplicates("grid")
-            )  # fmt: skip
-            nearest_id[votes["grid"].to_numpy()] = ids[votes["facility"].to_numpy()]
+        chosen_grid, chosen = _weightiest(grid[reachable], nearest[reachable], weight[reachable])
+        nearest_id[chosen_grid] = ids[chosen]
         inside = areas_inside(self._polygons, areas.union)
         with np.errstate(invalid="ignore", divide="ignore"):
             area_share = np.where(self._area > 0, inside / self._area, 0.0)
@@ -474,6 +465,28 @@ class CoverageEngine:
             }
         )
         return gpd.GeoDataFrame(table, geometry=self.grids.geometry.to_numpy(), crs="EPSG:4326")
+
+
+def _weightiest(
+    grid: IntArray, facility: IntArray, weight: FloatArray
+) -> tuple[IntArray, IntArray]:
+    """Per grid, the facility nearest to the largest weight of its units (a tie goes to
+    the facility met first).
+
+    Returns
+    -------
+    grids, facilities
+        Each grid that has units, and its facility.
+    """
+    if grid.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    span = int(facility.max()) + 1
+    pair, first, which = np.unique(grid * span + facility, return_index=True, return_inverse=True)
+    total = np.bincount(which, weights=weight)
+    pair_grid = pair // span
+    order = np.lexsort((first, -total, pair_grid))
+    head = order[np.r_[True, pair_grid[order][1:] != pair_grid[order][:-1]]]
+    return pair_grid[head], pair[head] % span
 
 
 def _column(frame: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:

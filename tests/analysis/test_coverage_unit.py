@@ -8,12 +8,13 @@ import dataclasses
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from geo import settings
-from geo.analysis.coverage import CoverageEngine, analyze_scenario
+from geo.analysis.coverage import CoverageEngine, _weightiest, analyze_scenario
 from geo.analysis.network import WalkNetwork, approximate_network, network_from_graph
 from geo.analysis.rules import (
     DEFAULT_RULES,
@@ -444,3 +445,29 @@ def test_layer_coverage_agrees_with_reach(helsinki_network: WalkNetwork) -> None
         arrays_xy[:, 0, None] - fx[None, :], arrays_xy[:, 1, None] - fy[None, :]
     ).min(axis=1)
     assert (coverage.demand_m >= straight - 1e-6).all()
+
+
+def test_each_grid_names_the_facility_nearest_to_most_of_its_residents() -> None:
+    # grid 0: facility 2 holds 0.6 of the weight; grid 1: a tie, the facility met first
+    grid = np.array([0, 0, 0, 1, 1, 3])
+    facility = np.array([1, 2, 2, 4, 0, 0])
+    weight = np.array([0.4, 0.3, 0.3, 0.5, 0.5, 1.0])
+    chosen_grid, chosen = _weightiest(grid, facility, weight)
+    assert chosen_grid.tolist() == [0, 1, 3]
+    assert chosen.tolist() == [2, 4, 0]
+    # against pandas' group sums, ties and empty rows included
+    rng = np.random.default_rng(4)
+    for trial in range(100):
+        n = int(rng.integers(1, 300))
+        grid = rng.integers(0, 25, n)
+        facility = rng.integers(0, int(rng.integers(1, 6)), n)
+        weight = rng.choice([0.0, 0.25, 0.5, 1.0], n) if trial % 2 else rng.random(n)
+        votes = (
+            pd.DataFrame({"grid": grid, "facility": facility, "weight": weight})
+            .groupby(["grid", "facility"], sort=False)["weight"].sum().reset_index()
+            .sort_values(["grid", "weight"], ascending=[True, False], kind="stable")
+            .drop_duplicates("grid")
+        )  # fmt: skip
+        chosen_grid, chosen = _weightiest(grid, facility, weight)
+        assert chosen_grid.tolist() == votes["grid"].tolist()
+        assert chosen.tolist() == votes["facility"].tolist()
