@@ -1,25 +1,40 @@
 """Clip a large OpenStreetMap extract (a province's ``.osm.pbf``) to one district.
 
-A province extract is hundreds of megabytes; reading it whole to keep one district's
-streets would hold every node in memory. :func:`clip_extract` streams the file with
-pyosmium (libosmium decodes it, in threads) and holds only the ids of the district's
-nodes and streets between the passes:
+A province extract is hundreds of megabytes; reading it whole into Python to keep one
+district's streets would cost a Python call (and an object) per node: minutes for
+a province. :func:`clip_extract` streams the file with pyosmium and leaves the nodes to
+libosmium (C++, decoding in threads); Python sees only the ``highway`` ways, the few
+tagged nodes and the district's own nodes:
 
-1. the nodes inside the area: a bounding-box test per node, then the prepared polygon
-   on batches of the candidates;
-2. the ways tagged ``highway`` with at least one of those nodes, kept whole with every
-   node they reference, so a street that leaves the area and comes back stays one street;
-3. the kept nodes, then the kept ways, written to a new file in the source's format.
+1. one pass over nodes and ways: libosmium stores every node's location in a sparse
+   index (:data:`_LOCATIONS`) and keeps only the ways tagged ``highway`` (filtered in
+   C++), each turned into a line with the locations of its nodes (in C++); the lines'
+   points are tested against the prepared polygon in batches (numpy, shapely): a way
+   with a node inside the area is kept;
+2. the kept ways, read again, give the ids of every node they reference, so a street
+   that leaves the area and comes back stays one street;
+3. those nodes are written, in id order: the tagged ones (libosmium passes only nodes
+   with tags to Python) with their tags and metadata, the others as id and location
+   from the index; then the kept ways, to a new file in the source's format.
 
-Relations are not kept: a walking network is made of ways. (libosmium's own id sets are
-dense bitmaps, slow and large for the scattered ids of one district, so the ids are
-Python sets.)
+Relations are not kept: a walking network is made of ways.
+
+Memory: the location index holds 16 bytes for every node of the source (about 2.2 GiB
+for a province of 150 million nodes), in a temporary file beside ``destination`` mapped
+into memory: its pages count in the process's resident size while they are in use, but
+they are file pages that the kernel writes out and drops under pressure, not
+anonymous memory; the ids kept between the passes are Python sets, sized by the district. libosmium's
+own id sets (``osmium.index.IdSet``, ``IdFilter``, ``IdTracker``) would spare those
+Python calls too, but they are dense bitmaps, 4 MiB for every 2**25 ids of the range
+their ids span: for the scattered ids of one district, over a gigabyte (1.2 GiB above
+the floor for a 2 km square of the Heidelberg extract, ids up to 1.2e10).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -29,6 +44,11 @@ from typing import Any, cast
 import numpy as np
 import osmium
 import shapely
+from osmium.filter import EmptyTagFilter, EntityFilter, KeyFilter
+from osmium.index import LocationTable
+from osmium.io import Reader, ThreadPool
+from osmium.osm import NODE, WAY
+from osmium.osm.mutable import Node as MutableNode
 from shapely.geometry import MultiPolygon, Polygon
 
 from geo.errors import NetworkError
@@ -40,8 +60,13 @@ logger = logging.getLogger(__name__)
 #: Metres of streets kept around a district's boundary when an extract is clipped for it.
 EXTRACT_MARGIN_M = 500.0
 
-#: Nodes tested against the polygon at a time.
+#: Streets tested against the polygon at a time.
 _BATCH = 65_536
+
+#: libosmium's node location index: (id, location) pairs, 16 bytes a node of the source,
+#: in a file mapped into memory (its pages are the kernel's to write out and drop; a
+#: growing vector in memory would copy itself, holding up to three times as much).
+_LOCATIONS = "sparse_file_array"
 
 
 @dataclass(frozen=True)
@@ -53,13 +78,13 @@ class ClippedExtract:
     path
         The clipped file.
     nodes
-        Nodes written: every node of a kept way.
+        Nodes written: every node of a kept way that the source holds.
     ways
         Ways written: the ``highway`` ways with a node inside the area.
     nodes_inside
-        Nodes of the source inside the area (of any kind).
+        Street nodes (nodes of ``highway`` ways) of the source inside the area.
     seconds
-        Wall-clock time of the three passes.
+        Wall-clock time of the passes.
     """
 
     path: Path
@@ -89,7 +114,8 @@ def clip_extract(
         outline grown by :data:`EXTRACT_MARGIN_M`, for instance).
     destination
         The file to write; its extension picks the format (``.osm.pbf`` or ``.osm``). It
-        is written whole or not at all.
+        is written whole or not at all. Its ways are the source's; of its nodes, those
+        with tags are the source's, the others keep only their id and location.
 
     Returns
     -------
@@ -107,25 +133,20 @@ def clip_extract(
         msg = f"OSM file {str(path)!r} does not exist; check the path"
         raise NetworkError(msg)
     partial = target.with_name(f".{target.name}.{os.getpid()}.part{_suffix(target)}")
+    pool = ThreadPool()
     try:
-        inside = _nodes_inside(path, area)
-        streets: set[int] = set()
-        needed: set[int] = set()
-        for way in _highways(path):
-            refs = [ref.ref for ref in way.nodes]
-            if any(ref in inside for ref in refs):
-                streets.add(way.id)
-                needed.update(refs)
-        nodes = ways = 0
-        with osmium.SimpleWriter(str(partial), overwrite=True) as writer:
-            for node in _nodes(path):
-                if node.id in needed:
-                    writer.add_node(node)
-                    nodes += 1
-            for way in _highways(path):
+        with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as folder:
+            locations = osmium.index.create_map(f"{_LOCATIONS},{Path(folder) / 'locations'}")
+            streets = _streets_reaching_in(path, area, locations, pool)
+            needed: set[int] = set()
+            for way in _highways(path, pool):
                 if way.id in streets:
-                    writer.add_way(way)
-                    ways += 1
+                    needed.update(ref.ref for ref in way.nodes)
+            with osmium.SimpleWriter(str(partial), overwrite=True) as writer:
+                nodes, inside = _write_nodes(writer, path, needed, locations, pool, area)
+                for way in _highways(path, pool):
+                    if way.id in streets:
+                        writer.add_way(way)
         os.replace(partial, target)
     except RuntimeError as exc:
         partial.unlink(missing_ok=True)
@@ -137,14 +158,14 @@ def clip_extract(
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    result = ClippedExtract(target, nodes, ways, len(inside), time.perf_counter() - began)
+    result = ClippedExtract(target, nodes, len(streets), inside, time.perf_counter() - began)
     logger.info(
         "clipped %s (%.1f MB) to %s: %s nodes, %s streets in %.1f s",
         path.name,
         path.stat().st_size / 2**20,
         target.name,
         f"{nodes:,}",
-        f"{ways:,}",
+        f"{len(streets):,}",
         result.seconds,
     )
     return result
@@ -160,46 +181,108 @@ def _suffix(path: Path) -> str:
     raise NetworkError(msg)
 
 
-def _highways(path: Path) -> Iterator[osmium.osm.Way]:
+def _stream(
+    path: Path, entities: osmium.osm.osm_entity_bits, pool: ThreadPool, *chain: Any
+) -> Iterator[Any]:
+    """The objects of ``path`` that pass ``chain`` (libosmium handlers and filters).
+
+    The reader, the pool and every handler stay referenced while the stream runs:
+    libosmium's iterator does not hold them.
+    """
+    with Reader(str(path), entities, thread_pool=pool) as reader:
+        yield from osmium.OsmFileIterator(reader, *chain)
+
+
+def _highways(path: Path, pool: ThreadPool) -> Iterator[osmium.osm.Way]:
     """The ways of ``path`` tagged ``highway``, streamed (the tag test runs in libosmium)."""
-    ways = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
-        osmium.filter.KeyFilter("highway")
-    )
-    return cast(Iterator[osmium.osm.Way], iter(ways))
+    return _stream(path, WAY, pool, KeyFilter("highway"))
 
 
-def _nodes(path: Path) -> Iterator[osmium.osm.Node]:
-    """The nodes of ``path``, streamed."""
-    return cast(Iterator[osmium.osm.Node], iter(osmium.FileProcessor(str(path), osmium.osm.NODE)))
+def _streets_reaching_in(
+    path: Path, area: Polygon | MultiPolygon, locations: LocationTable, pool: ThreadPool
+) -> set[int]:
+    """The ids of the ``highway`` ways of ``path`` with a node inside ``area``.
 
-
-def _nodes_inside(path: Path, area: Polygon | MultiPolygon) -> set[int]:
-    """The ids of the nodes of ``path`` inside ``area`` (one streaming pass)."""
+    Every node's location goes to ``locations`` (in libosmium); each street is a line
+    made in libosmium, and the lines are tested against ``area`` in batches.
+    """
     shapely.prepare(area)
-    west, south, east, north = area.bounds
-    inside: set[int] = set()
+    stored = osmium.NodeLocationsForWays(locations)
+    stored.ignore_errors()
+    ways_only, highway = EntityFilter(WAY), KeyFilter("highway")
+    lines = osmium.geom.WKBFactory()
+    streets: set[int] = set()
     ids: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
+    points: list[str] = []
 
     def flush() -> None:
-        hits = shapely.contains_xy(area, np.asarray(lons), np.asarray(lats))
-        inside.update(np.asarray(ids, dtype=np.int64)[hits].tolist())
+        # a line's WKB, in hex: a 9-byte header (byte order, type, number of points),
+        # then x, y as doubles (16 bytes, 32 hex digits a point)
+        order = "<" if points[0].startswith("01") else ">"
+        counts = np.fromiter((len(line) // 32 for line in points), np.int64, len(points))
+        raw = bytes.fromhex("".join(line[18:] for line in points))
+        xy = np.frombuffer(raw, f"{order}f8").reshape(-1, 2)
+        inside = shapely.contains_xy(area, xy[:, 0], xy[:, 1])
+        hits = np.unique(np.repeat(np.arange(len(ids)), counts)[inside])
+        streets.update(np.asarray(ids, dtype=np.int64)[hits].tolist())
         ids.clear()
-        lons.clear()
-        lats.clear()
+        points.clear()
 
-    for node in _nodes(path):
-        location = node.location
-        if not location.valid():
+    for way in _stream(path, NODE | WAY, pool, stored, ways_only, highway):
+        try:
+            points.append(lines.create_linestring(way))
+        except (osmium.InvalidLocationError, RuntimeError):
+            # nodes missing from the extract (at its edge) or fewer than two points
+            if _any_node_inside(way, area):
+                streets.add(way.id)
             continue
-        lon, lat = location.lon, location.lat
-        if west <= lon <= east and south <= lat <= north:
-            ids.append(node.id)
-            lons.append(lon)
-            lats.append(lat)
-            if len(ids) >= _BATCH:
-                flush()
+        ids.append(way.id)
+        if len(ids) >= _BATCH:
+            flush()
     if ids:
         flush()
-    return inside
+    return streets
+
+
+def _any_node_inside(way: osmium.osm.Way, area: Polygon | MultiPolygon) -> bool:
+    """Whether a node of ``way`` with a known location lies inside ``area``."""
+    points = [(ref.lon, ref.lat) for ref in way.nodes if ref.location.valid()]
+    if not points:
+        return False
+    xy = np.asarray(points)
+    return bool(shapely.contains_xy(area, xy[:, 0], xy[:, 1]).any())
+
+
+def _write_nodes(
+    writer: osmium.SimpleWriter,
+    path: Path,
+    needed: set[int],
+    locations: LocationTable,
+    pool: ThreadPool,
+    area: Polygon | MultiPolygon,
+) -> tuple[int, int]:
+    """Write the ``needed`` nodes that ``path`` holds, in id order.
+
+    The tagged ones (only they reach Python) are copied whole; the others are made from
+    their id and their location in ``locations``. Returns how many were written and
+    how many of them lie inside ``area``.
+    """
+    tagged: dict[int, MutableNode] = {}
+    for node in _stream(path, NODE, pool, EmptyTagFilter()):
+        if node.id in needed:
+            tagged[node.id] = MutableNode(node, tags={tag.k: tag.v for tag in node.tags})
+    lons: list[float] = []
+    lats: list[float] = []
+    for node_id in sorted(needed):
+        copy = tagged.get(node_id)
+        if copy is None:
+            try:
+                copy = MutableNode(id=node_id, location=locations.get(node_id))
+            except KeyError:  # a node the extract does not hold (beyond its edge)
+                continue
+        writer.add_node(copy)
+        where = cast(osmium.osm.Location, copy.location)
+        lons.append(where.lon)
+        lats.append(where.lat)
+    inside = shapely.contains_xy(area, np.asarray(lons), np.asarray(lats))
+    return len(lons), int(np.count_nonzero(inside))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import geopandas as gpd
 import osmium
 import pyrosm
 import pytest
 import shapely
+from osmium.osm import mutable
 
 from geo.analysis import network as network_module
 from geo.analysis.extract import clip_extract
@@ -72,6 +76,120 @@ def test_clipping_counts_what_it_wrote(tmp_path: Path) -> None:
     assert (result.nodes, result.ways) == (nodes, ways)
     assert result.to_dict()["path"] == str(tmp_path / "c.osm.pbf")
     assert [p.name for p in tmp_path.iterdir()] == ["c.osm.pbf"]
+
+
+# a small made-up extract around a 1 x 1 degree area: node id -> lon, lat
+SQUARE = shapely.box(0.0, 0.0, 1.0, 1.0)
+SPOTS = {
+    1: (0.2, 0.5),  # inside
+    2: (1.5, 0.5),
+    3: (1.5, 0.8),
+    4: (0.8, 0.8),  # inside
+    5: (2.0, 2.0),
+    6: (3.0, 3.0),
+    7: (0.3, 0.3),  # inside, tagged
+    8: (-1.0, 0.5),
+    9: (2.0, 0.5),
+}
+STREETS: dict[int, tuple[list[int], dict[str, str]]] = {
+    10: ([1, 2, 3, 4], {"highway": "footway"}),  # leaves the area and comes back
+    11: ([5, 6], {"highway": "residential"}),  # all outside
+    12: ([1, 7, 4], {"building": "yes"}),  # inside, not a street
+    13: ([7, 99], {"highway": "path"}),  # node 99 is beyond the extract's edge
+    14: ([8, 9], {"highway": "service"}),  # crosses the area with no node inside
+    15: ([5, 100, 1], {"highway": "steps"}),  # a missing node between two known ones
+}
+
+
+def _made_up_extract(path: Path, far_nodes: int = 0) -> Path:
+    """Write :data:`SPOTS` and :data:`STREETS`, and ``far_nodes`` lone nodes far away."""
+    with osmium.SimpleWriter(str(path)) as writer:
+        for node_id, spot in SPOTS.items():
+            tags = {"highway": "crossing"} if node_id == 7 else {}
+            writer.add_node(mutable.Node(id=node_id, location=spot, tags=tags))
+        for number in range(far_nodes):
+            writer.add_node(mutable.Node(id=1_000 + number, location=(5 + number * 1e-5, 5.0)))
+        for way_id, (refs, tags) in STREETS.items():
+            writer.add_way(mutable.Way(id=way_id, nodes=refs, tags=tags))
+    return path
+
+
+def _contents(
+    path: Path,
+) -> tuple[list[tuple[int, float, float, dict[str, str]]], dict[int, list[int]]]:
+    nodes = [
+        (node.id, node.location.lon, node.location.lat, dict(node.tags))
+        for node in osmium.FileProcessor(str(path), osmium.osm.NODE)
+    ]
+    ways = {
+        way.id: [ref.ref for ref in way.nodes]
+        for way in osmium.FileProcessor(str(path), osmium.osm.WAY)
+    }
+    return nodes, ways
+
+
+@pytest.mark.parametrize("suffix", [".osm.pbf", ".osm"])
+def test_streets_reaching_in_are_kept_whole(tmp_path: Path, suffix: str) -> None:
+    source = _made_up_extract(tmp_path / f"source{suffix}")
+    result = clip_extract(source, SQUARE, tmp_path / f"clip{suffix}")
+    nodes, ways = _contents(result.path)
+    # the street that leaves and comes back is whole; so are those with nodes the
+    # extract lacks (those nodes are left out); streets without a node inside are not
+    assert ways == {10: [1, 2, 3, 4], 13: [7, 99], 15: [5, 100, 1]}
+    assert [node[0] for node in nodes] == [1, 2, 3, 4, 5, 7]  # in id order
+    assert {node[0]: node[1:3] for node in nodes} == {i: SPOTS[i] for i in (1, 2, 3, 4, 5, 7)}
+    assert {node[0]: node[3] for node in nodes if node[3]} == {7: {"highway": "crossing"}}
+    assert (result.nodes, result.ways, result.nodes_inside) == (6, 3, 3)
+
+
+def test_an_area_without_streets_gives_an_empty_clip(tmp_path: Path) -> None:
+    source = _made_up_extract(tmp_path / "source.osm.pbf")
+    result = clip_extract(source, shapely.box(10.0, 10.0, 11.0, 11.0), tmp_path / "c.osm.pbf")
+    assert (result.nodes, result.ways, result.nodes_inside) == (0, 0, 0)
+    assert _contents(result.path) == ([], {})
+
+
+def _python_calls(source: Path, destination: Path) -> int:
+    """Python (and builtin) function calls made while ``source`` is clipped to SQUARE."""
+    calls = 0
+
+    def count(frame: FrameType, event: str, arg: Any) -> None:
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        clip_extract(source, SQUARE, destination)
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+def test_nodes_far_from_the_area_cost_no_python_calls(tmp_path: Path) -> None:
+    few = _made_up_extract(tmp_path / "few.osm.pbf", far_nodes=100)
+    many = _made_up_extract(tmp_path / "many.osm.pbf", far_nodes=20_100)
+    _python_calls(few, tmp_path / "warm.osm.pbf")  # first-use imports and caches
+    fewer = _python_calls(few, tmp_path / "c1.osm.pbf")
+    more = _python_calls(many, tmp_path / "c2.osm.pbf")
+    assert fewer > 100  # the counting works
+    # 20,000 more nodes in the file, none near the area: libosmium streams them alone
+    assert more - fewer < 200
+
+
+def test_a_damaged_extract_is_refused(tmp_path: Path) -> None:
+    data = HELSINKI.read_bytes()
+    cut = tmp_path / "cut.osm.pbf"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(NetworkError, match=r"cannot read OSM file .*cut\.osm\.pbf.*EOF"):
+        clip_extract(cut, AREA, tmp_path / "c.osm.pbf")
+    scrambled = bytearray(data)
+    scrambled[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
+    broken = tmp_path / "broken.osm.pbf"
+    broken.write_bytes(bytes(scrambled))
+    with pytest.raises(NetworkError, match=r"cannot read OSM file .*broken\.osm\.pbf"):
+        clip_extract(broken, AREA, tmp_path / "c.osm.pbf")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.osm.pbf", "cut.osm.pbf"]
 
 
 def _inside(network: WalkNetwork) -> set[int]:
