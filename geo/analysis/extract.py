@@ -22,12 +22,12 @@ Relations are not kept: a walking network is made of ways.
 Memory: the location index holds 16 bytes for every node of the source (about 2.2 GiB
 for a province of 150 million nodes), in a temporary file beside ``destination`` mapped
 into memory: its pages count in the process's resident size while they are in use, but
-they are file pages that the kernel writes out and drops under pressure, not
-anonymous memory; the ids kept between the passes are Python sets, sized by the district. libosmium's
-own id sets (``osmium.index.IdSet``, ``IdFilter``, ``IdTracker``) would spare those
-Python calls too, but they are dense bitmaps, 4 MiB for every 2**25 ids of the range
-their ids span: for the scattered ids of one district, over a gigabyte (1.2 GiB above
-the floor for a 2 km square of the Heidelberg extract, ids up to 1.2e10).
+they are file pages that the kernel writes out and drops under pressure, not anonymous
+memory. The ids kept between the passes are Python sets, sized by the district.
+libosmium's own id sets (``osmium.index.IdSet``, ``IdFilter``, ``IdTracker``) would
+spare those Python calls too, but they are dense bitmaps, 4 MiB for every 2**25 ids of
+the range their ids span: for the scattered ids of one district, over a gigabyte (1.2 GiB
+above the floor for a 2 km square of the Heidelberg extract, ids up to 1.2e10).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -137,13 +137,17 @@ def clip_extract(
     try:
         with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as folder:
             locations = osmium.index.create_map(f"{_LOCATIONS},{Path(folder) / 'locations'}")
-            streets = _streets_reaching_in(path, area, locations, pool)
+            streets, unresolved = _streets_reaching_in(path, area, locations, pool)
+            known = _Locations(locations, _negative_nodes(path, pool) if unresolved else {})
+            for way_id, refs in unresolved.items():
+                if _any_inside(area, [known.lonlat(ref) for ref in refs]):
+                    streets.add(way_id)
             needed: set[int] = set()
             for way in _highways(path, pool):
                 if way.id in streets:
                     needed.update(ref.ref for ref in way.nodes)
             with osmium.SimpleWriter(str(partial), overwrite=True) as writer:
-                nodes, inside = _write_nodes(writer, path, needed, locations, pool, area)
+                nodes, inside = _write_nodes(writer, path, needed, known, pool, area)
                 for way in _highways(path, pool):
                     if way.id in streets:
                         writer.add_way(way)
@@ -198,13 +202,37 @@ def _highways(path: Path, pool: ThreadPool) -> Iterator[osmium.osm.Way]:
     return _stream(path, WAY, pool, KeyFilter("highway"))
 
 
+@dataclass(frozen=True)
+class _Locations:
+    """Where the nodes are: libosmium's index, and the nodes with negative ids apart.
+
+    libosmium's index holds positive ids only; negative ids are those of objects drawn
+    in an editor (JOSM) and not uploaded, found in small hand-made files.
+    """
+
+    index: LocationTable
+    negative: dict[int, tuple[float, float]]
+
+    def lonlat(self, node_id: int) -> tuple[float, float] | None:
+        """The lon/lat of node ``node_id``, or ``None`` if the source does not hold it."""
+        if node_id < 0:
+            return self.negative.get(node_id)
+        try:
+            where = self.index.get(node_id)
+        except KeyError:  # a node the extract does not hold (beyond its edge)
+            return None
+        return where.lon, where.lat
+
+
 def _streets_reaching_in(
     path: Path, area: Polygon | MultiPolygon, locations: LocationTable, pool: ThreadPool
-) -> set[int]:
+) -> tuple[set[int], dict[int, list[int]]]:
     """The ids of the ``highway`` ways of ``path`` with a node inside ``area``.
 
     Every node's location goes to ``locations`` (in libosmium); each street is a line
-    made in libosmium, and the lines are tested against ``area`` in batches.
+    made in libosmium, and the lines' points are tested against ``area`` in batches.
+    Also returns the node ids of the streets with nodes of negative id, not in
+    ``locations``: they are tested once those nodes are known.
     """
     shapely.prepare(area)
     stored = osmium.NodeLocationsForWays(locations)
@@ -212,6 +240,7 @@ def _streets_reaching_in(
     ways_only, highway = EntityFilter(WAY), KeyFilter("highway")
     lines = osmium.geom.WKBFactory()
     streets: set[int] = set()
+    unresolved: dict[int, list[int]] = {}
     ids: list[int] = []
     points: list[str] = []
 
@@ -232,57 +261,70 @@ def _streets_reaching_in(
         try:
             points.append(lines.create_linestring(way))
         except (osmium.InvalidLocationError, RuntimeError):
-            # nodes missing from the extract (at its edge) or fewer than two points
-            if _any_node_inside(way, area):
-                streets.add(way.id)
+            # nodes missing from the extract (at its edge), of negative id, or fewer
+            # than two points: this street's nodes one by one
+            refs = [ref.ref for ref in way.nodes]
+            if any(ref < 0 for ref in refs):
+                unresolved[way.id] = refs
+            else:
+                known = [(ref.lon, ref.lat) for ref in way.nodes if ref.location.valid()]
+                if _any_inside(area, known):
+                    streets.add(way.id)
             continue
         ids.append(way.id)
         if len(ids) >= _BATCH:
             flush()
     if ids:
         flush()
-    return streets
+    return streets, unresolved
 
 
-def _any_node_inside(way: osmium.osm.Way, area: Polygon | MultiPolygon) -> bool:
-    """Whether a node of ``way`` with a known location lies inside ``area``."""
-    points = [(ref.lon, ref.lat) for ref in way.nodes if ref.location.valid()]
-    if not points:
-        return False
-    xy = np.asarray(points)
-    return bool(shapely.contains_xy(area, xy[:, 0], xy[:, 1]).any())
+def _negative_nodes(path: Path, pool: ThreadPool) -> dict[int, tuple[float, float]]:
+    """The lon/lat of the nodes of ``path`` with negative ids (one Python call a node)."""
+    return {
+        node.id: (node.location.lon, node.location.lat)
+        for node in _stream(path, NODE, pool)
+        if node.id < 0 and node.location.valid()
+    }
+
+
+def _any_inside(area: Polygon | MultiPolygon, points: Sequence[tuple[float, float] | None]) -> bool:
+    """Whether one of ``points`` (lon/lat, ``None`` for unknown) lies inside ``area``."""
+    xy = np.asarray([point for point in points if point is not None], dtype=float)
+    return bool(xy.size) and bool(shapely.contains_xy(area, xy[:, 0], xy[:, 1]).any())
 
 
 def _write_nodes(
     writer: osmium.SimpleWriter,
     path: Path,
     needed: set[int],
-    locations: LocationTable,
+    known: _Locations,
     pool: ThreadPool,
     area: Polygon | MultiPolygon,
 ) -> tuple[int, int]:
     """Write the ``needed`` nodes that ``path`` holds, in id order.
 
     The tagged ones (only they reach Python) are copied whole; the others are made from
-    their id and their location in ``locations``. Returns how many were written and
-    how many of them lie inside ``area``.
+    their id and their location in ``known``. Returns how many were written and how
+    many of them lie inside ``area``.
     """
     tagged: dict[int, MutableNode] = {}
     for node in _stream(path, NODE, pool, EmptyTagFilter()):
         if node.id in needed:
             tagged[node.id] = MutableNode(node, tags={tag.k: tag.v for tag in node.tags})
-    lons: list[float] = []
-    lats: list[float] = []
+    written: list[tuple[float, float] | None] = []
     for node_id in sorted(needed):
         copy = tagged.get(node_id)
         if copy is None:
-            try:
-                copy = MutableNode(id=node_id, location=locations.get(node_id))
-            except KeyError:  # a node the extract does not hold (beyond its edge)
+            lonlat = known.lonlat(node_id)
+            if lonlat is None:
                 continue
+            copy = MutableNode(id=node_id, location=lonlat)
+        else:
+            where = cast(osmium.osm.Location, copy.location)
+            lonlat = (where.lon, where.lat) if where.valid() else None
         writer.add_node(copy)
-        where = cast(osmium.osm.Location, copy.location)
-        lons.append(where.lon)
-        lats.append(where.lat)
-    inside = shapely.contains_xy(area, np.asarray(lons), np.asarray(lats))
-    return len(lons), int(np.count_nonzero(inside))
+        written.append(lonlat)
+    xy = np.asarray([point for point in written if point is not None], dtype=float)
+    inside = shapely.contains_xy(area, *xy.T) if xy.size else np.zeros(0, dtype=bool)
+    return len(written), int(np.count_nonzero(inside))

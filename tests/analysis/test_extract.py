@@ -149,6 +149,22 @@ def test_an_area_without_streets_gives_an_empty_clip(tmp_path: Path) -> None:
     assert _contents(result.path) == ([], {})
 
 
+def test_nodes_drawn_in_an_editor_are_kept(tmp_path: Path) -> None:
+    # JOSM gives objects not uploaded negative ids; libosmium's index holds none of them
+    source = tmp_path / "drawn.osm"
+    with osmium.SimpleWriter(str(source)) as writer:
+        spots = {-3: (0.2, 0.2), -2: (0.5, 0.5), -1: (2.0, 2.0), 4: (3.0, 3.0)}
+        for node_id, spot in spots.items():
+            writer.add_node(mutable.Node(id=node_id, location=spot))
+        writer.add_way(mutable.Way(id=-5, nodes=[-3, -2, -1], tags={"highway": "footway"}))
+        writer.add_way(mutable.Way(id=-6, nodes=[-1, 4], tags={"highway": "path"}))
+    result = clip_extract(source, SQUARE, tmp_path / "clip.osm")
+    nodes, ways = _contents(result.path)
+    assert ways == {-5: [-3, -2, -1]}
+    assert [node[:3] for node in nodes] == [(i, *spots[i]) for i in (-3, -2, -1)]
+    assert result.nodes_inside == 2
+
+
 def _python_calls(source: Path, destination: Path) -> int:
     """Python (and builtin) function calls made while ``source`` is clipped to SQUARE."""
     calls = 0
