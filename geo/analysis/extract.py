@@ -11,8 +11,9 @@ tagged nodes and the district's own nodes:
    C++), each turned into a line with the locations of its nodes (in C++); the lines'
    points are tested against the prepared polygon in batches (numpy, shapely): a way
    with a node inside the area is kept;
-2. the kept ways, read again, give the ids of every node they reference, so a street
-   that leaves the area and comes back stays one street;
+2. the ``highway`` ways again: the kept ones give the ids of every node they
+   reference, so a street that leaves the area and comes back stays one street, and
+   wait in a temporary file;
 3. those nodes are written, in id order: the tagged ones (libosmium passes only nodes
    with tags to Python) with their tags and metadata, the others as id and location
    from the index; then the kept ways, to a new file in the source's format.
@@ -142,15 +143,18 @@ def clip_extract(
             for way_id, refs in unresolved.items():
                 if _any_inside(area, [known.lonlat(ref) for ref in refs]):
                     streets.add(way_id)
+            # the kept streets wait in a file of their own: the nodes go first
+            kept = Path(folder) / "streets.osm.pbf"
             needed: set[int] = set()
-            for way in _highways(path, pool):
-                if way.id in streets:
-                    needed.update(ref.ref for ref in way.nodes)
-            with osmium.SimpleWriter(str(partial), overwrite=True) as writer:
-                nodes, inside = _write_nodes(writer, path, needed, known, pool, area)
+            with osmium.SimpleWriter(str(kept)) as writer:
                 for way in _highways(path, pool):
                     if way.id in streets:
+                        needed.update(ref.ref for ref in way.nodes)
                         writer.add_way(way)
+            with osmium.SimpleWriter(str(partial), overwrite=True) as writer:
+                nodes, inside = _write_nodes(writer, path, needed, known, pool, area)
+                for way in _stream(kept, WAY, pool):
+                    writer.add_way(way)
         os.replace(partial, target)
     except RuntimeError as exc:
         partial.unlink(missing_ok=True)
