@@ -124,6 +124,31 @@ def _pyrosm_network(path: Path, bounding_box: Any) -> dict[str, int]:
     return {"nodes": len(nodes), "edges": len(edges)}
 
 
+def _same_as_before(path: Path, centre: tuple[float, float], size_km: float) -> bool:
+    """Whether the clip and the clip before write the same nodes (id, location) and ways."""
+    import osmium
+
+    from bench._clip_before import clip_extract_before
+    from geo.analysis import network
+    from geo.analysis.extract import EXTRACT_MARGIN_M, clip_extract
+
+    square = _square(centre, size_km)
+    area = network._with_margin(square, network._crs_for(square), EXTRACT_MARGIN_M)
+    contents = []
+    with tempfile.TemporaryDirectory() as folder:
+        for clip in (clip_extract_before, clip_extract):
+            written = clip(path, area, Path(folder) / "clip.osm.pbf").path
+            contents.append(
+                [
+                    (thing.id, [ref.ref for ref in thing.nodes])
+                    if thing.is_way()
+                    else (thing.id, (thing.location.lon, thing.location.lat))
+                    for thing in osmium.FileProcessor(str(written))
+                ]
+            )
+    return contents[0] == contents[1]
+
+
 def _nodes_and_median(path: Path) -> tuple[int, tuple[float, float]]:
     """The number of nodes of ``path`` and its median node (lon, lat)."""
     import osmium
@@ -193,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {mode}: counting Python calls", file=sys.stderr)
             counted = _run(args.osm, mode, centre, args.size_km, profile=True)
             rows[mode]["calls"] = counted["calls"]
+    same = _same_as_before(args.osm, centre, args.size_km)
     floor = rows["imports only"]["peak_mib"]
     whole = rows["whole"]
     print(
@@ -230,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         / max(clipped["peak_mib"] - floor, 1.0),
     }
+    print(f"same_nodes_and_ways_as_before: {same}")
     for name, value in ratios.items():
         print(f"{name}: {value:.2f}")
     # an estimate, not a measurement: the empty-area clip's seconds per node of this file
@@ -248,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                 "file": args.osm.name,
                 "source_nodes": source_nodes,
                 "size_km": args.size_km,
+                "same_nodes_and_ways_as_before": same,
                 "rows": rows,
                 **ratios,
                 **estimate,
