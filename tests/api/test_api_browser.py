@@ -551,6 +551,30 @@ def test_without_tiles_the_data_still_shows(visit: Any, artifacts: Path) -> None
     assert all("tile.openstreetmap.org" in error for error in seen.console_errors)
 
 
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ["/", "/courier", "/planner"])
+def test_on_a_phone_the_tiles_notice_covers_no_control(visit: Any, path: str) -> None:
+    page = visit(path, viewport=PHONE).page
+    notice = page.locator(".circles-tiles-notice")
+    notice.wait_for()
+    box = notice.bounding_box()
+    controls = page.locator(
+        ".leaflet-top .leaflet-control, .leaflet-top .circles-panel, .leaflet-control-zoom"
+    )
+    assert controls.count() >= 2
+    for i in range(controls.count()):
+        control = controls.nth(i).bounding_box()
+        if control is not None:
+            assert not _overlap(box, control), (path, i, box, control)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
 def test_amap_basemap_draws_in_gcj02(visit: Any) -> None:
     seen = visit("/courier?basemap=amap")
     page = seen.page
